@@ -1,0 +1,68 @@
+"""Tests of the caption grammar, the exact attribute form and the parser."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tryon.data.captions import exact_caption, natural_caption, parse_caption
+from tryon.data.garments import ATTRIBUTE_KEYS, GarmentSpec, sample_garment
+
+
+def _garments(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return [sample_garment(rng, exclude_heldout=False) for _ in range(n)], rng
+
+
+def test_exact_form_round_trips():
+    garments, _ = _garments(400)
+    for g in garments:
+        attrs = g.attributes()
+        text = exact_caption(attrs)
+        assert parse_caption(text) == attrs
+        assert GarmentSpec.from_attributes(parse_caption(text)) == g
+        assert len(text.split()) < 40
+
+
+def test_natural_captions_parse_back_to_their_attributes():
+    garments, rng = _garments(600, seed=1)
+    texts = set()
+    for g in garments:
+        attrs = g.attributes()
+        text = natural_caption(attrs, rng)
+        texts.add(text)
+        assert len(text.split()) < 40
+        found = parse_caption(text)
+        # Type and main colour are always named; whatever else is named is right.
+        assert found["type"] == attrs["type"], text
+        assert found["colour"] == attrs["colour"], text
+        for key, value in found.items():
+            assert value == attrs[key], (key, text)
+    assert len(texts) > 550  # synonyms and word orders vary
+
+
+def test_examples_from_the_issue():
+    assert parse_caption("a red striped t-shirt") == {
+        "type": "t-shirt", "category": "upper", "colour": "red", "pattern": "stripes_h"}
+    found = parse_caption("crimson tee with thin white stripes")
+    assert (found["type"], found["colour"], found["pattern"], found["colour2"]) == (
+        "t-shirt", "red", "stripes_h", "white")
+    found = parse_caption("short-sleeved shirt in navy blue")
+    assert (found["type"], found["colour"], found["sleeve"]) == ("t-shirt", "navy", "short")
+    assert parse_caption("a tan tank top")["colour"] == "tan"
+
+
+def test_natural_caption_is_deterministic_in_rng():
+    attrs = GarmentSpec("dress", "coral", "dots", "white", "short", "v-neck", "loose", "midi").attributes()
+    a = [natural_caption(attrs, np.random.default_rng(5)) for _ in range(2)]
+    assert a[0] == a[1]
+
+
+def test_bad_captions_and_attributes():
+    with pytest.raises(ValueError, match="colour"):
+        exact_caption({"type": "t-shirt", "colour": "ultraviolet"})
+    with pytest.raises(ValueError, match="bad attribute"):
+        parse_caption("type=t-shirt; colour=red; glitter=yes")
+    with pytest.raises(ValueError, match="sleeve"):
+        parse_caption("type=t-shirt; colour=red; pattern=solid; sleeve=long; neckline=crew")
+    assert set(parse_caption("type=jeans; colour=blue; pattern=denim; length=full")) == set(ATTRIBUTE_KEYS)

@@ -1,0 +1,77 @@
+"""Tests of the recolour baseline on a real world rendering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tryon.analysis import PersonAnalysis
+from tryon.data import render_person, sample_outfit, sample_person
+from tryon.evaluation.baselines import (
+    GroundTruthMethod,
+    RecolourBaseline,
+    colour_from_prompt,
+    recolour,
+)
+from tryon.evaluation.colour import dominant_colour, palette_lab, srgb_to_lab
+from tryon.evaluation.metrics import preservation_error
+
+
+@pytest.fixture(scope="module")
+def person():
+    rng = np.random.default_rng(3)
+    r = render_person(sample_person(rng), sample_outfit(rng), size=(256, 192))
+    return PersonAnalysis.from_ground_truth(r.image, r.keypoints, r.regions)
+
+
+@pytest.mark.parametrize(
+    "prompt, colour",
+    [
+        ("a red t-shirt", "red"),
+        ("navy blue sweater with white stripes", "navy"),
+        ("a mint tee", "mint"),
+    ],
+)
+def test_recolour_preserves_outside_and_delivers_colour(person, prompt, colour):
+    out = RecolourBaseline().run(person, prompt, "upper")
+    assert out.extra["colour"] == colour
+    assert out.mask.any()
+    # Preservation is exactly 0: every pixel outside the agnostic mask is the input's.
+    assert preservation_error(out.image, person.image, out.mask) == 0
+    np.testing.assert_array_equal(out.image[~out.mask], person.image[~out.mask])
+    assert (out.image[out.mask] != person.image[out.mask]).any()
+    # The recoloured region's dominant colour is the asked one.
+    name, _ = dominant_colour(out.image, out.mask, palette_lab())
+    assert name == colour
+
+
+def test_recolour_keeps_luminance_structure():
+    rng = np.random.default_rng(0)
+    image = rng.integers(40, 220, size=(20, 20, 3), dtype=np.uint8)
+    mask = np.zeros((20, 20), bool)
+    mask[5:15, 5:15] = True
+    target = palette_lab()["teal"]
+    out = recolour(image, mask, target)
+    lab_in, lab_out = srgb_to_lab(image[mask]), srgb_to_lab(out[mask])
+    # a*, b* become the colour's (up to gamut clipping/rounding), L* keeps its variation.
+    assert np.corrcoef(lab_in[:, 0], lab_out[:, 0])[0, 1] > 0.9
+    assert abs(lab_out[:, 0].mean() - target[0]) < 4.0
+    np.testing.assert_array_equal(out[~mask], image[~mask])
+    np.testing.assert_array_equal(recolour(image, np.zeros_like(mask), target), image)
+
+
+def test_recolour_without_colour_returns_input(person):
+    out = RecolourBaseline().run(person, "a plain t-shirt", "upper")
+    assert out.extra["colour"] is None
+    np.testing.assert_array_equal(out.image, person.image)
+
+
+def test_bad_inputs_and_prompt_parsing(person):
+    assert colour_from_prompt("crimson tee with thin white stripes") in (None, "red")
+    assert colour_from_prompt("a sky blue dress") == "sky blue"
+    with pytest.raises(ValueError, match="category"):
+        RecolourBaseline().run(person, "a red t-shirt", "hat")
+    with pytest.raises(ValueError, match="prompt"):
+        RecolourBaseline().run(person, "  ", "upper")
+    with pytest.raises(ValueError, match="target"):
+        GroundTruthMethod().run(person, "a red t-shirt", "upper")

@@ -1,0 +1,78 @@
+"""Tests of the attribute classifiers (tiny sizes, synthetic crops with known labels)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tryon.evaluation.classifiers import (
+    IGNORE,
+    AttributeClassifier,
+    CropSet,
+    accuracy,
+    label_index,
+    load_classifier,
+    to_uint8,
+    train_classifier,
+)
+
+
+def _synthetic(n: int, seed: int, size: int = 16) -> CropSet:
+    """Type = dominant hue (3 classes), pattern = solid vs horizontal stripes."""
+    rng = np.random.default_rng(seed)
+    colours = np.array([[220, 30, 30], [30, 200, 40], [40, 40, 220]], np.uint8)
+    crops = np.empty((n, size, size, 3), np.uint8)
+    t = rng.integers(0, 3, n)
+    p = rng.integers(0, 2, n)  # 0 solid, 1 stripes_h
+    for i in range(n):
+        crops[i] = colours[t[i]]
+        if p[i]:
+            crops[i, ::4] = 250
+            crops[i, 1::4] = 250
+    sleeve = np.where(t == 0, IGNORE, t - 1)
+    return CropSet(crops, {"type": t, "sleeve": sleeve, "pattern": p})
+
+
+def _tiny() -> AttributeClassifier:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return AttributeClassifier(image_size=16, channels=(8, 16), dropout=0.0)
+
+
+def test_training_learns_separable_attributes_and_round_trips(tmp_path):
+    model = _tiny()
+    train = _synthetic(96, 0)
+    before = accuracy(model, train)
+    losses = train_classifier(model, train, epochs=12, batch_size=16, lr=1e-2, log_every=0)
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
+    test = _synthetic(64, 1)
+    acc = accuracy(model, test)
+    assert acc["type"] == 1.0 and acc["pattern"] >= 0.95
+    assert acc["sleeve_n"] == int((test.labels["sleeve"] != IGNORE).sum())
+    assert before["type"] < 1.0 or before["pattern"] < 1.0
+
+    model.save_pretrained(str(tmp_path))
+    loaded = load_classifier(tmp_path)
+    assert loaded.labels("type")[0] == "t-shirt"
+    np.testing.assert_array_equal(
+        np.asarray(loaded.predict(test.crops)["type"]),
+        np.asarray(model.predict(test.crops)["type"]),
+    )
+
+
+def test_label_index_and_errors(tmp_path):
+    assert label_index("sleeve", "none", ("sleeveless", "short", "long")) == IGNORE
+    assert label_index("pattern", "dots", ("solid", "dots")) == 1
+    with pytest.raises(ValueError, match="unknown pattern"):
+        label_index("pattern", "paisley", ("solid", "dots"))
+    with pytest.raises(FileNotFoundError, match="train them"):
+        load_classifier(tmp_path / "missing")
+    with pytest.raises(ValueError, match="crops must be"):
+        _tiny().predict(np.zeros((2, 16, 16), np.uint8))
+
+
+def test_to_uint8_inverts_dataset_scaling():
+    img = np.random.default_rng(0).integers(0, 256, (5, 4, 3), dtype=np.uint8)
+    as_float = torch.from_numpy(img).permute(2, 0, 1).float() / 127.5 - 1.0
+    np.testing.assert_array_equal(to_uint8(as_float), img)

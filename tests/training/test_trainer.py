@@ -1,0 +1,185 @@
+"""The training loop: deterministic batches, loss going down, exact resume, atomic checkpoints."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.training.conftest import FixedItems, tiny_recipe
+from tryon.training.checkpoint import latest_checkpoint, list_checkpoints, read_state
+from tryon.training.data import GarmentCropDataset, RandomCropDataset
+from tryon.training.recipe import load_train_recipe
+from tryon.training.stages import RefinerStage, UnetStage, VaeStage
+from tryon.training.trainer import StepBatchSampler, Trainer
+
+
+def test_step_batch_sampler_is_a_function_of_the_step():
+    a = StepBatchSampler(10, 4, seed=3)
+    batches = [next(it) for it in [iter(a)] for _ in range(5)]
+    resumed = iter(StepBatchSampler(10, 4, seed=3, start=3))
+    assert next(resumed) == batches[3] and next(resumed) == batches[4]
+    # every epoch visits every item once
+    flat = [i for b in [a.batch(m) for m in range(5)] for i in b][:10]
+    assert sorted(flat) == list(range(10))
+    other_rank = StepBatchSampler(10, 4, seed=3, rank=1, world=2)
+    assert other_rank.batch(0) == a.batch(1)
+    with pytest.raises(ValueError, match="smaller than one batch"):
+        StepBatchSampler(3, 4, seed=0)
+
+
+def _fixed_loss(stage, batch) -> float:
+    generator = torch.Generator().manual_seed(1234)
+    with torch.no_grad():
+        return float(stage.losses(batch, generator)["loss"])
+
+
+def _train_on_fixed_batch(recipe, stage, dataset):
+    trainer = Trainer(recipe, stage, dataset)
+    trainer._build()
+    batch = torch.utils.data.default_collate([dataset[i] for i in range(len(dataset))])
+    before = _fixed_loss(stage, batch)
+    trainer.train(resume=False)
+    return before, _fixed_loss(stage, batch)
+
+
+def test_vae_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs):
+    recipe = tiny_recipe(tmp_path, "vae", max_steps=15)
+    dataset = FixedItems(RandomCropDataset(world_pairs, resolution=32), 4)
+    torch.manual_seed(0)
+    before, after = _train_on_fixed_batch(recipe, VaeStage(recipe), dataset)
+    assert after < 0.8 * before, (before, after)
+    assert (Path(recipe.export_dir) / "vae" / "diffusion_pytorch_model.safetensors").is_file()
+
+
+def test_unet_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs, tiny_pipeline_factory):
+    recipe = tiny_recipe(tmp_path, "unet", max_steps=15)
+    dataset = FixedItems(GarmentCropDataset(world_pairs, resolution=64), 4)
+    stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
+    before, after = _train_on_fixed_batch(recipe, stage, dataset)
+    assert after < before, (before, after)
+    export = Path(recipe.export_dir)
+    assert (export / "model_index.json").is_file() and (export / "matcher").is_dir()
+
+
+def test_unet_stage_without_matching_has_no_match_terms(tmp_path, world_pairs, tiny_pipeline_factory):
+    recipe = tiny_recipe(tmp_path, "unet")
+    recipe.loss.lambda_match = 0.0
+    stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
+    Trainer(recipe, stage, FixedItems(GarmentCropDataset(world_pairs, resolution=64), 4))._build()
+    batch = torch.utils.data.default_collate([GarmentCropDataset(world_pairs, resolution=64)[i] for i in range(4)])
+    out = stage.losses(batch, torch.Generator().manual_seed(0))
+    assert "match_real" not in out and "match_gen" not in out
+    recipe.loss.lambda_match = 0.1
+    out = stage.losses(batch, torch.Generator().manual_seed(0))
+    assert out["match_real"] > 0
+
+
+def test_refiner_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs, tiny_pipeline_factory):
+    recipe = tiny_recipe(tmp_path, "refiner", max_steps=15)
+    recipe.loss.lambda_adv = 0.01
+    dataset = FixedItems(GarmentCropDataset(world_pairs, resolution=64), 4)
+    stage = RefinerStage(recipe, pipeline=tiny_pipeline_factory())
+    before, after = _train_on_fixed_batch(recipe, stage, dataset)
+    assert after < before, (before, after)
+    assert (Path(recipe.export_dir) / "refiner").is_dir()
+
+
+def _state(trainer):
+    unet = {k: v.clone() for k, v in trainer.accelerator.unwrap_model(trainer.modules["vae"]).state_dict().items()}
+    opt = trainer.optimizers["main"].state_dict()["state"]
+    return unet, opt
+
+
+def test_resume_continues_exactly(tmp_path, world_pairs):
+    data = RandomCropDataset(world_pairs, resolution=32)
+    straight = tiny_recipe(tmp_path / "a", "vae", max_steps=6, ema_decay=0.9)
+    torch.manual_seed(0)
+    t1 = Trainer(straight, VaeStage(straight), data)
+    t1.train()
+    interrupted = tiny_recipe(tmp_path / "b", "vae", max_steps=6, ema_decay=0.9)
+    interrupted.log.checkpoint_every = 2
+    torch.manual_seed(0)
+    Trainer(interrupted, VaeStage(interrupted), data).train(max_steps=4)
+    assert read_state(latest_checkpoint(interrupted.output_dir))["step"] == 4
+    torch.manual_seed(99)  # a different init: everything must come from the checkpoint
+    t2 = Trainer(interrupted, VaeStage(interrupted), data)
+    t2.train()
+    w1, o1 = _state(t1)
+    w2, o2 = _state(t2)
+    for key in w1:
+        torch.testing.assert_close(w1[key], w2[key], rtol=0, atol=0)
+    for key in o1:
+        torch.testing.assert_close(o1[key]["exp_avg"], o2[key]["exp_avg"], rtol=0, atol=0)
+    rows = (Path(interrupted.output_dir) / "metrics.csv").read_text().splitlines()
+    assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3, 4, 5, 6]
+
+
+def test_interrupted_checkpoint_is_ignored(tmp_path, world_pairs):
+    recipe = tiny_recipe(tmp_path, "vae", max_steps=2)
+    recipe.log.checkpoint_every = 1
+    Trainer(recipe, VaeStage(recipe), RandomCropDataset(world_pairs, resolution=32)).train()
+    root = Path(recipe.output_dir) / "checkpoints"
+    half = root / "checkpoint-00000009"  # a save killed before trainer_state.json was written
+    half.mkdir()
+    (half / "model.safetensors").write_bytes(b"partial")
+    assert read_state(latest_checkpoint(recipe.output_dir))["step"] == 2
+    assert [p.name for p in list_checkpoints(recipe.output_dir)] == ["checkpoint-00000001", "checkpoint-00000002"]
+
+
+TINY_VAE_RECIPE = """
+kind = "train"
+stage = "vae"
+output_dir = "{out}/run"
+export_dir = "{out}/export"
+[data]
+frame = [128, 96]
+resolution = 32
+length = 64
+batch_size = 4
+[model]
+size = "tiny"
+[optim]
+lr = 1e-3
+warmup_steps = 0
+max_steps = {steps}
+ema_decay = 0.0
+[log]
+every = 1
+sample_every = 1000
+checkpoint_every = 1
+keep_checkpoints = 3
+tensorboard = false
+"""
+
+
+def test_kill_9_then_resume_continues_from_the_last_checkpoint(tmp_path):
+    recipe_path = tmp_path / "train.toml"
+    recipe_path.write_text(TINY_VAE_RECIPE.format(out=tmp_path, steps=400))
+    recipe = load_train_recipe(recipe_path)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "tryon", "train", "--recipe", str(recipe_path)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and len(list_checkpoints(recipe.output_dir)) < 2:
+            time.sleep(0.2)
+        assert list_checkpoints(recipe.output_dir), "no checkpoint written before the kill"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    killed_at = read_state(latest_checkpoint(recipe.output_dir))["step"]
+    assert 1 <= killed_at < 400
+    recipe.optim.max_steps = killed_at + 2
+    torch.manual_seed(5)
+    from tryon.training.run import run_training
+
+    result = run_training(recipe)
+    assert result.step == killed_at + 2
+    assert read_state(latest_checkpoint(recipe.output_dir))["step"] == killed_at + 2

@@ -1,0 +1,202 @@
+"""Try-on methods the evaluation harness runs: the recolour baseline and pipeline wrappers.
+
+A *method* is any object with a ``name`` and ``run(analysis, prompt, category, generator) ->
+MethodOutput``. The harness gives every method the same inputs (a
+:class:`tryon.analysis.PersonAnalysis` of the input photo, the prompt, the category) and
+measures what comes back, so baselines and models are judged by one set of rules.
+
+Methods here:
+
+* :class:`RecolourBaseline` - no learning at all: it reads the colour named in the prompt
+  (:func:`tryon.data.captions.parse_caption`) and recolours the agnostic region in CIELAB:
+  every pixel's a*, b* become the palette colour's and its L* is shifted by
+  ``L_colour - mean(L over the region)``, so shading, folds and the old garment's pattern
+  keep their light/dark structure while the mean lightness becomes the asked colour's (a
+  luminance-preserving recolour; a plain multiply would keep dark garments dark whatever the
+  asked colour). Pixels outside the agnostic mask are copied, so its preservation error is
+  exactly 0. It cannot change garment type, sleeves or pattern: the bar a model must beat there.
+* :class:`PipelineMethod` - a :class:`tryon.pipeline.TryOnPipeline` with fixed sampling
+  settings; the "no-refiner" baseline is this with ``refine=False`` and the ``λ_match = 0``
+  baseline is this on the ablation weights (see :func:`build_method`).
+* :class:`GroundTruthMethod` - returns the ground-truth target (world pairs only): the ceiling
+  every metric can reach, which also checks the metrics themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from tryon.body import check_category
+from tryon.evaluation.colour import lab_to_srgb, palette_lab, srgb_to_lab
+
+logger = logging.getLogger(__name__)
+
+#: Baseline names accepted by ``tryon eval --baseline``.
+BASELINES: tuple[str, ...] = ("recolour", "no-match", "no-refine")
+
+
+@dataclass
+class MethodOutput:
+    """What a method returns for one try-on.
+
+    Attributes:
+        image: ``(H, W, 3)`` uint8 result at the input photo's size.
+        mask: ``(H, W)`` bool, the region the method was allowed to change (its agnostic
+            mask); preservation is measured outside it.
+        score: the matcher's score of the result, when the method has one.
+        extra: anything else worth keeping (timings, seeds).
+    """
+
+    image: np.ndarray
+    mask: np.ndarray
+    score: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class TryOnMethod(Protocol):
+    """The interface the harness runs (see module docstring)."""
+
+    name: str
+
+    def run(self, analysis, prompt: str, category: str, generator) -> MethodOutput: ...
+
+
+def colour_from_prompt(prompt: str) -> str | None:
+    """The palette colour named first in ``prompt`` (synonyms understood), or None."""
+    from tryon.data.captions import parse_caption
+
+    return parse_caption(prompt).get("colour")
+
+
+def recolour(
+    image: np.ndarray, mask: np.ndarray, colour_lab: np.ndarray, lightness_shift: bool = True
+) -> np.ndarray:
+    """Recolour ``image`` under ``mask`` to ``colour_lab`` keeping its luminance structure.
+
+    Args:
+        image: ``(H, W, 3)`` uint8 sRGB.
+        mask: ``(H, W)`` bool region to recolour.
+        colour_lab: CIELAB ``(3,)`` of the asked colour.
+        lightness_shift: shift L* so the region's mean lightness equals the colour's (default);
+            False keeps L* unchanged (pure chroma replacement).
+
+    Returns:
+        A new uint8 image; pixels outside ``mask`` are ``image``'s, bit for bit.
+    """
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f"mask shape {mask.shape} does not match image {image.shape[:2]}")
+    colour_lab = np.asarray(colour_lab, dtype=np.float64).reshape(3)
+    out = image.copy()
+    if not mask.any():
+        return out
+    lab = srgb_to_lab(image[mask])
+    if lightness_shift:
+        lab[:, 0] += colour_lab[0] - lab[:, 0].mean()
+    lab[:, 0] = np.clip(lab[:, 0], 0.0, 100.0)
+    lab[:, 1] = colour_lab[1]
+    lab[:, 2] = colour_lab[2]
+    out[mask] = np.clip(np.round(lab_to_srgb(lab) * 255.0), 0, 255).astype(np.uint8)
+    return out
+
+
+class RecolourBaseline:
+    """Recolour the agnostic region with the colour the prompt names (see module docstring).
+
+    Args:
+        palette: a palette mapping as :func:`tryon.evaluation.colour.palette_lab` reads it;
+            default the world's :data:`tryon.data.palette.PALETTE`.
+        dilation: agnostic-mask dilation (fraction of person height), as the pipeline's.
+    """
+
+    name = "recolour"
+
+    def __init__(self, palette=None, dilation: float = 0.03):
+        self.palette = palette_lab(palette)
+        self.dilation = float(dilation)
+
+    def run(self, analysis, prompt: str, category: str, generator=None) -> MethodOutput:
+        check_category(category)
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ValueError(f"prompt must be a non-empty string, got {prompt!r}")
+        mask = analysis.agnostic_mask(category, dilation=self.dilation)
+        name = colour_from_prompt(prompt)
+        if name is None or name not in self.palette:
+            logger.warning("recolour: no palette colour in prompt %r; image left unchanged", prompt)
+            return MethodOutput(analysis.image.copy(), mask, extra={"colour": None})
+        image = recolour(analysis.image, mask, self.palette[name])
+        return MethodOutput(image, mask, extra={"colour": name})
+
+
+class GroundTruthMethod:
+    """Returns the ground-truth target of a world pair (set ``target`` before each run)."""
+
+    name = "ground-truth"
+
+    def __init__(self, dilation: float = 0.03):
+        self.dilation = float(dilation)
+        self.target: np.ndarray | None = None
+
+    def run(self, analysis, prompt: str, category: str, generator=None) -> MethodOutput:
+        if self.target is None:
+            raise ValueError("GroundTruthMethod needs .target set to the pair's target image")
+        return MethodOutput(self.target.copy(), analysis.agnostic_mask(category, self.dilation))
+
+
+class PipelineMethod:
+    """A :class:`tryon.pipeline.TryOnPipeline` run with fixed settings.
+
+    Args:
+        pipeline: the loaded pipeline.
+        name: label in reports.
+        call_kwargs: keyword arguments for every ``pipeline(...)`` call (``num_inference_steps``,
+            ``guidance_scale``, ``refine``, ...).
+        dilation: agnostic-mask dilation used by the pipeline (for the preservation region).
+    """
+
+    def __init__(
+        self, pipeline, name: str, call_kwargs: dict[str, Any] | None = None, dilation=0.03
+    ):
+        self.pipeline = pipeline
+        self.name = name
+        self.call_kwargs = dict(call_kwargs or {})
+        self.dilation = float(dilation)
+
+    @property
+    def matcher(self):
+        return getattr(self.pipeline, "matcher", None)
+
+    def run(self, analysis, prompt: str, category: str, generator=None) -> MethodOutput:
+        out = self.pipeline(
+            analysis,
+            prompt,
+            category=category,
+            generator=generator,
+            output_type="np",
+            **self.call_kwargs,
+        )
+        image = _first_image(out.images)
+        scores = getattr(out, "scores", None)
+        score = None
+        if scores is not None and len(scores):
+            score = float(np.asarray(scores).reshape(-1)[0])
+        mask = analysis.agnostic_mask(category, dilation=self.dilation)
+        return MethodOutput(image, mask, score=score)
+
+
+def _first_image(images) -> np.ndarray:
+    """First image of a pipeline output (list of PIL/uint8 arrays, or float array in [0, 1])."""
+    first = images[0] if isinstance(images, (list, tuple)) else np.asarray(images)[0]
+    arr = np.asarray(first)
+    if arr.dtype != np.uint8:
+        arr = np.clip(np.round(arr.astype(np.float64) * 255.0), 0, 255).astype(np.uint8)
+    if arr.ndim != 3 or arr.shape[-1] != 3:
+        raise ValueError(f"pipeline returned an image of shape {arr.shape}, expected (H, W, 3)")
+    return arr

@@ -1,0 +1,37 @@
+"""The try-on model components: text encoder, UNet/VAE configs, matcher, refiner, widening."""
+
+from tryon.models.configs import build_unet, build_vae, unet_config, vae_config
+from tryon.models.layout import UNetInputLayout, layout_for, sd_inpaint_layout, tryon_layout
+from tryon.models.matcher import GarmentTextMatcher, symmetric_info_nce
+from tryon.models.refiner import PatchDiscriminator, Refiner, hinge_d_loss, hinge_g_loss
+from tryon.models.text_encoder import (
+    PackagedBertModel,
+    TextEmbeddings,
+    TextEncoderError,
+    encode_text,
+    load_minilm,
+)
+from tryon.models.widen import widen_unet
+
+__all__ = [
+    "GarmentTextMatcher",
+    "PackagedBertModel",
+    "PatchDiscriminator",
+    "Refiner",
+    "TextEmbeddings",
+    "TextEncoderError",
+    "UNetInputLayout",
+    "build_unet",
+    "build_vae",
+    "encode_text",
+    "hinge_d_loss",
+    "hinge_g_loss",
+    "layout_for",
+    "load_minilm",
+    "sd_inpaint_layout",
+    "symmetric_info_nce",
+    "tryon_layout",
+    "unet_config",
+    "vae_config",
+    "widen_unet",
+]

@@ -1,0 +1,792 @@
+"""``TryOnPipeline``: photo of a person + garment description -> that person wearing it.
+
+A diffusers ``DiffusionPipeline`` with the usual call order::
+
+    check_inputs -> analyse person -> encode prompt -> timesteps -> latents
+      -> denoise (classifier-free guidance) -> decode -> refine -> composite
+
+The model works on a crop around the garment region (:func:`tryon.pipeline.crop.garment_crop_box`)
+at its own resolution; the result is pasted back into the full-resolution photo with a feathered
+mask (:mod:`tryon.pipeline.composite`), so every pixel outside the agnostic mask is the input's,
+bit for bit. ``prepare()`` does the person-dependent work once (analysis, crop, agnostic latent,
+mask, pose) and returns a :class:`PreparedPerson` that later calls reuse for any prompt.
+
+The same class runs Stable-Diffusion-inpainting-layout components (9-channel UNet, CLIP text
+encoder, SD VAE): the UNet input is assembled by the layout its ``in_channels`` implies
+(:mod:`tryon.models.layout`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from diffusers import AutoencoderKL, DiffusionPipeline, UNet2DConditionModel
+from diffusers.schedulers.scheduling_utils import SchedulerMixin
+from diffusers.utils import BaseOutput
+from diffusers.utils.torch_utils import randn_tensor
+from PIL import Image
+
+from tryon.analysis import PersonAnalysis
+from tryon.body import check_category
+from tryon.models.layout import UNetInputLayout, layout_for
+from tryon.models.matcher import GarmentTextMatcher
+from tryon.models.refiner import Refiner
+from tryon.models.text_encoder import PackagedBertModel, TextEmbeddings, encode_text
+from tryon.pipeline.composite import composite, feather_mask
+from tryon.pipeline.conditioning import (
+    AGNOSTIC_FILL,
+    Conditioning,
+    agnostic_image,
+    build_conditioning,
+    decode_latents,
+    image_to_tensor,
+    tensor_to_images,
+)
+from tryon.pipeline.crop import Box, crop_keypoints, crop_resize, garment_crop_box, paste_crop
+from tryon.pipeline.loading import WeightsError, check_weights_folder, verify_component_keys
+from tryon.pipeline.recipe import RenderRecipe, load_render_recipe
+from tryon.pipeline.schedulers import make_scheduler
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_TYPES = ("pil", "np")
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+class AttentionBackendError(ValueError):
+    """The requested attention backend is not available."""
+
+
+@dataclass
+class PreparedPerson:
+    """Person-dependent inputs of a try-on, computed once by :meth:`TryOnPipeline.prepare`.
+
+    Attributes:
+        analysis: the person analysis.
+        category: garment category the mask was made for.
+        box: ``(x0, y0, x1, y1)`` crop box in photo pixels.
+        size: ``(height, width)`` the model works at.
+        mask: ``(H, W)`` bool agnostic mask at photo resolution.
+        weight: ``(H, W)`` float32 composite weights (feathered ``mask``, 0 outside it).
+        crop_mask: ``(1, 1, h, w)`` agnostic mask of the crop, 0/1.
+        crop_agnostic: ``(1, 3, h, w)`` agnostic crop in ``[-1, 1]``.
+        conditioning: agnostic latent, latent mask and pose map of the crop.
+    """
+
+    analysis: PersonAnalysis
+    category: str
+    box: Box
+    size: tuple[int, int]
+    mask: np.ndarray
+    weight: np.ndarray
+    crop_mask: torch.Tensor
+    crop_agnostic: torch.Tensor
+    conditioning: Conditioning
+
+
+@dataclass
+class TryOnPipelineOutput(BaseOutput):
+    """Output of :class:`TryOnPipeline`.
+
+    Attributes:
+        images: full-resolution results, PIL images (``output_type="pil"``) or ``(H, W, 3)``
+            uint8 arrays (``"np"``), prompt-major: all images of prompt 0, then prompt 1, ...
+        analysis: the person analysis used.
+        scores: matcher score (cosine similarity in ``[-1, 1]``) of each image, or ``None``
+            when the pipeline has no matcher.
+        timings: seconds spent per stage (``analysis``, ``text_encoding``, ``denoising``,
+            ``decoding``, ``refiner``, ``scoring``, ``composite``, ``total``).
+    """
+
+    images: list[Any]
+    analysis: PersonAnalysis | None = None
+    scores: list[float] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class TryOnPipeline(DiffusionPipeline):
+    """Text-driven virtual try-on.
+
+    Args:
+        vae: ``AutoencoderKL`` (x8, 4 latent channels).
+        unet: ``UNet2DConditionModel`` with ``in_channels`` 26 (ours: noisy latent + agnostic
+            latent + mask + pose) or 9 (Stable-Diffusion inpainting).
+        text_encoder: ``BertModel`` (default: packaged all-MiniLM-L6-v2) or ``CLIPTextModel``.
+        tokenizer: the text encoder's tokenizer.
+        scheduler: any diffusers scheduler (swap with :func:`tryon.pipeline.schedulers.make_scheduler`).
+        matcher: optional :class:`GarmentTextMatcher` (scores, best-of-N).
+        refiner: optional :class:`Refiner` applied after decoding.
+    """
+
+    model_cpu_offload_seq = "text_encoder->unet->vae->refiner->matcher"
+    _optional_components = ["matcher", "refiner"]
+    _callback_tensor_inputs = ["latents"]
+
+    def __init__(
+        self,
+        vae: AutoencoderKL,
+        unet: UNet2DConditionModel,
+        text_encoder,
+        tokenizer,
+        scheduler: SchedulerMixin,
+        matcher: GarmentTextMatcher | None = None,
+        refiner: Refiner | None = None,
+    ):
+        super().__init__()
+        self.register_modules(
+            vae=vae,
+            unet=unet,
+            text_encoder=text_encoder,
+            tokenizer=tokenizer,
+            scheduler=scheduler,
+            matcher=matcher,
+            refiner=refiner,
+        )
+        self._analyzer = None
+        self._recipe: RenderRecipe | None = None
+        self._defaults: RenderRecipe | None = None
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def vae_scale_factor(self) -> int:
+        return 2 ** (len(self.vae.config.block_out_channels) - 1)
+
+    @property
+    def layout(self) -> UNetInputLayout:
+        """Input layout implied by ``unet.config.in_channels`` (26: tryon, 9: SD inpainting)."""
+        return layout_for(self.unet.config.in_channels, self.vae.config.latent_channels)
+
+    @property
+    def size_multiple(self) -> int:
+        """Working height and width must be multiples of this (VAE x UNet downsampling)."""
+        return self.vae_scale_factor * 2 ** (len(self.unet.config.block_out_channels) - 1)
+
+    @property
+    def default_size(self) -> tuple[int, int]:
+        """The recipe's resolution, else the UNet's ``sample_size`` times the VAE factor."""
+        if self._recipe is not None:
+            return tuple(self._recipe.resolution)
+        sample = self.unet.config.sample_size
+        h, w = (sample, sample) if isinstance(sample, int) else sample
+        return h * self.vae_scale_factor, w * self.vae_scale_factor
+
+    @property
+    def defaults(self) -> RenderRecipe:
+        """Sampling defaults: the recipe this pipeline was made from, else ``pipelines/default``."""
+        if self._recipe is not None:
+            return self._recipe
+        if self._defaults is None:
+            self._defaults = load_render_recipe()
+        return self._defaults
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, **kwargs) -> TryOnPipeline:
+        """Load from a local weights folder (never the hub), strictly.
+
+        Component overrides (``unet=...``, ``text_encoder=...``) are passed through as in
+        diffusers. A folder that is missing, has a corrupt or truncated checkpoint, fails its
+        checksums, or whose checkpoints do not match the model classes raises
+        :class:`tryon.pipeline.loading.WeightsError` naming the folder.
+        """
+        folder = check_weights_folder(pretrained_model_name_or_path)
+        kwargs.setdefault("local_files_only", True)
+        try:
+            pipe = super().from_pretrained(str(folder), **kwargs)
+        except WeightsError:
+            raise
+        except (OSError, ValueError, RuntimeError, KeyError, TypeError) as err:
+            raise WeightsError(f"could not load the pipeline from {folder}: {err}") from err
+        for name, module in pipe.components.items():
+            if name in kwargs or not isinstance(module, torch.nn.Module):
+                continue
+            if isinstance(module, PackagedBertModel):
+                continue  # checked strictly against the package by its own loader
+            verify_component_keys(name, module, folder / name)
+        return pipe
+
+    @classmethod
+    def from_recipe(cls, recipe: str | Path | RenderRecipe = "default", **kwargs) -> TryOnPipeline:
+        """A pipeline set up as a render recipe says: weights, scheduler, dtype, device,
+        attention backend; the recipe's sampling settings become the call defaults."""
+        if not isinstance(recipe, RenderRecipe):
+            recipe = load_render_recipe(recipe)
+        dtype = DTYPES[recipe.dtype]
+        pipe = cls.from_pretrained(recipe.weights_path(), torch_dtype=dtype, **kwargs)
+        pipe.apply_recipe(recipe)
+        return pipe
+
+    def apply_recipe(self, recipe: RenderRecipe) -> TryOnPipeline:
+        """Use ``recipe``'s scheduler, device, dtype, attention backend and call defaults."""
+        self.scheduler = make_scheduler(recipe.scheduler, self.scheduler.config)
+        device = recipe.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.to(device=device, dtype=DTYPES[recipe.dtype])
+        self.set_attention_backend(recipe.attention)
+        self._recipe = recipe
+        return self
+
+    # ------------------------------------------------------------------ GPU helpers
+    def set_attention_backend(self, backend: str) -> None:
+        """``"sdpa"``: PyTorch scaled-dot-product attention (the default); ``"xformers"``:
+        xFormers memory-efficient attention (raises :class:`AttentionBackendError` if missing)."""
+        if backend == "sdpa":
+            from diffusers.models.attention_processor import AttnProcessor2_0
+
+            for module in (self.unet, self.vae):
+                module.set_attn_processor(AttnProcessor2_0())
+        elif backend == "xformers":
+            self.enable_xformers_memory_efficient_attention()
+        else:
+            raise ValueError(f"attention backend must be 'sdpa' or 'xformers', got {backend!r}")
+
+    def enable_xformers_memory_efficient_attention(self, attention_op: Callable | None = None):
+        """xFormers attention on the UNet and VAE; :class:`AttentionBackendError` when xformers
+        is not installed (``pip install tryon[gpu]``) or no CUDA device is present."""
+        from diffusers.utils import is_xformers_available
+
+        if not is_xformers_available():
+            raise AttentionBackendError(
+                "attention backend 'xformers' needs the xformers package (pip install "
+                "'tryon[gpu]'); use attention = \"sdpa\" instead"
+            )
+        if not torch.cuda.is_available():
+            raise AttentionBackendError('xformers attention needs a CUDA GPU; use "sdpa" on CPU')
+        super().enable_xformers_memory_efficient_attention(attention_op)
+
+    def enable_vae_slicing(self) -> None:
+        """Decode a batch one image at a time (less memory)."""
+        self.vae.enable_slicing()
+
+    def disable_vae_slicing(self) -> None:
+        self.vae.disable_slicing()
+
+    def enable_vae_tiling(self) -> None:
+        """Encode/decode in overlapping tiles (large images in little memory)."""
+        self.vae.enable_tiling()
+
+    def disable_vae_tiling(self) -> None:
+        self.vae.disable_tiling()
+
+    # ------------------------------------------------------------------ person
+    def analyse(self, image) -> PersonAnalysis:
+        """Analyse a photo with a :class:`tryon.analysis.PersonAnalyzer` created on first use
+        (backend from the recipe) and kept for later calls."""
+        if self._analyzer is None:
+            from tryon.analysis import PersonAnalyzer
+
+            self._analyzer = PersonAnalyzer(backend=self.defaults.analysis_backend)
+        return self._analyzer.analyse(image)
+
+    @torch.no_grad()
+    def prepare(
+        self,
+        person,
+        category: str | None = None,
+        *,
+        height: int | None = None,
+        width: int | None = None,
+        mask_dilation: float | None = None,
+        crop_margin: float | None = None,
+        feather: float | None = None,
+    ) -> PreparedPerson:
+        """Everything person-dependent, computed once and reusable across prompts.
+
+        Args:
+            person: a photo (path, bytes, PIL image, uint8 array: analysed) or a
+                :class:`PersonAnalysis` (reused).
+            category: ``upper``, ``lower`` or ``full`` (default from the recipe).
+            height, width: working size (default :attr:`default_size`).
+            mask_dilation, crop_margin, feather: see :class:`RenderRecipe` (defaults from it).
+        """
+        defaults = self.defaults
+        category = check_category(category if category is not None else defaults.category)
+        height, width = self._check_size(height, width)
+        dilation = _pick(mask_dilation, defaults.mask_dilation)
+        margin = _pick(crop_margin, defaults.crop_margin)
+        feather = _pick(feather, defaults.feather)
+        for name, value in (
+            ("mask_dilation", dilation),
+            ("crop_margin", margin),
+            ("feather", feather),
+        ):
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value!r}")
+        analysis = person if isinstance(person, PersonAnalysis) else self.analyse(person)
+        mask = analysis.agnostic_mask(category, dilation=dilation)
+        if not mask.any():
+            raise ValueError(f"the agnostic mask for category {category!r} is empty")
+        size = (height, width)
+        box = garment_crop_box(mask, analysis.keypoints, size, margin=margin)
+        crop = crop_resize(analysis.image, box, size, fill=AGNOSTIC_FILL)
+        crop_mask_np = crop_resize(mask, box, size, fill=0)
+        keypoints = crop_keypoints(analysis.keypoints, box, size)
+        device, dtype = self._execution_device, self.vae.dtype
+        image_t = image_to_tensor(crop).to(device, dtype)
+        mask_t = torch.from_numpy(crop_mask_np)[None, None].to(device, dtype)
+        conditioning = build_conditioning(
+            self.vae,
+            image_t,
+            mask_t,
+            keypoints[None],
+            with_pose=self.layout.has_pose,
+            vae_scale_factor=self.vae_scale_factor,
+        )
+        weight = feather_mask(mask, feather * (box[3] - box[1]))
+        return PreparedPerson(
+            analysis=analysis,
+            category=category,
+            box=box,
+            size=size,
+            mask=mask,
+            weight=weight,
+            crop_mask=mask_t,
+            crop_agnostic=agnostic_image(image_t, mask_t),
+            conditioning=conditioning,
+        )
+
+    def _check_size(self, height: int | None, width: int | None) -> tuple[int, int]:
+        default_h, default_w = self.default_size
+        height = default_h if height is None else height
+        width = default_w if width is None else width
+        multiple = self.size_multiple
+        for name, value in (("height", height), ("width", width)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+            if value <= 0 or value % multiple:
+                raise ValueError(f"{name} must be a positive multiple of {multiple}, got {value}")
+        return height, width
+
+    # ------------------------------------------------------------------ prompt
+    def encode_prompt(self, prompts: list[str]) -> TextEmbeddings:
+        """Token and pooled embeddings of ``prompts`` (see :func:`tryon.models.encode_text`)."""
+        return encode_text(self.text_encoder, self.tokenizer, prompts, self._execution_device)
+
+    # ------------------------------------------------------------------ checks
+    def check_inputs(
+        self,
+        person,
+        prompt,
+        prompt_embeds,
+        negative_prompt,
+        negative_prompt_embeds,
+        category,
+        num_inference_steps,
+        guidance_scale,
+        guidance_stop,
+        num_images_per_prompt,
+        rerank,
+        refine,
+        output_type,
+        generator,
+        callback_on_step_end,
+        callback_on_step_end_tensor_inputs,
+    ) -> None:
+        """Validate every argument of :meth:`__call__` before any work (ValueError/TypeError)."""
+        if person is None:
+            raise ValueError("a person is required: a photo, a PersonAnalysis or a PreparedPerson")
+        if isinstance(person, PreparedPerson):
+            if category is not None and category != person.category:
+                raise ValueError(
+                    f"category {category!r} differs from the prepared person's "
+                    f"{person.category!r}; prepare the person again for another category"
+                )
+        elif not isinstance(person, (PersonAnalysis, Image.Image, np.ndarray, str, Path, bytes)):
+            raise TypeError(
+                "person must be a photo (path, bytes, PIL image, uint8 array), a PersonAnalysis "
+                f"or a PreparedPerson, got {type(person).__name__}"
+            )
+        if category is not None:
+            check_category(category)
+        if (prompt is None) == (prompt_embeds is None):
+            raise ValueError("pass exactly one of prompt and prompt_embeds")
+        if prompt is not None:
+            if isinstance(prompt, list):
+                if not prompt:
+                    raise ValueError("prompt must not be an empty list")
+                if not all(isinstance(p, str) for p in prompt):
+                    raise TypeError("prompt must be a string or a list of strings")
+            elif not isinstance(prompt, str):
+                raise TypeError(
+                    f"prompt must be a string or a list of strings, got {type(prompt).__name__}"
+                )
+        n_prompts = _count_prompts(prompt, prompt_embeds)
+        for name, embeds in (
+            ("prompt_embeds", prompt_embeds),
+            ("negative_prompt_embeds", negative_prompt_embeds),
+        ):
+            if embeds is None:
+                continue
+            tokens = embeds.tokens if isinstance(embeds, TextEmbeddings) else embeds
+            if not isinstance(tokens, torch.Tensor) or tokens.ndim != 3:
+                raise TypeError(f"{name} must be TextEmbeddings or a (N, L, D) tensor")
+            if tokens.shape[-1] != self.unet.config.cross_attention_dim:
+                raise ValueError(
+                    f"{name} have width {tokens.shape[-1]}, the UNet attends to "
+                    f"{self.unet.config.cross_attention_dim}"
+                )
+        if negative_prompt is not None and negative_prompt_embeds is not None:
+            raise ValueError("pass at most one of negative_prompt and negative_prompt_embeds")
+        if negative_prompt is not None:
+            if isinstance(negative_prompt, str):
+                pass
+            elif isinstance(negative_prompt, list) and all(
+                isinstance(p, str) for p in negative_prompt
+            ):
+                if len(negative_prompt) != n_prompts:
+                    raise ValueError(
+                        f"negative_prompt has {len(negative_prompt)} entries for {n_prompts} prompts"
+                    )
+            else:
+                raise TypeError("negative_prompt must be a string or a list of strings")
+        if negative_prompt_embeds is not None:
+            rows = (
+                len(negative_prompt_embeds)
+                if isinstance(negative_prompt_embeds, TextEmbeddings)
+                else negative_prompt_embeds.shape[0]
+            )
+            if rows not in (1, n_prompts):
+                raise ValueError(f"negative_prompt_embeds has {rows} rows for {n_prompts} prompts")
+        if not _is_int(num_inference_steps) or num_inference_steps < 1:
+            raise ValueError(
+                f"num_inference_steps must be an int >= 1, got {num_inference_steps!r}"
+            )
+        if (
+            not isinstance(guidance_scale, (int, float))
+            or not math.isfinite(guidance_scale)
+            or guidance_scale < 0
+        ):
+            raise ValueError(f"guidance_scale must be a finite number >= 0, got {guidance_scale!r}")
+        if not isinstance(guidance_stop, (int, float)) or not 0 < guidance_stop <= 1:
+            raise ValueError(f"guidance_stop must be in (0, 1], got {guidance_stop!r}")
+        if not _is_int(num_images_per_prompt) or num_images_per_prompt < 1:
+            raise ValueError(
+                f"num_images_per_prompt must be an int >= 1, got {num_images_per_prompt!r}"
+            )
+        if not _is_int(rerank) or rerank < 0:
+            raise ValueError(f"rerank must be an int >= 0 (0 = off), got {rerank!r}")
+        if rerank > 1:
+            if self.matcher is None:
+                raise ValueError("rerank needs a matcher, and this pipeline has none")
+            if rerank < num_images_per_prompt:
+                raise ValueError(
+                    f"rerank ({rerank}) must be >= num_images_per_prompt ({num_images_per_prompt})"
+                )
+            if prompt is None and not (
+                isinstance(prompt_embeds, TextEmbeddings) and prompt_embeds.pooled is not None
+            ):
+                raise ValueError(
+                    "rerank with prompt_embeds needs TextEmbeddings with pooled embeddings"
+                )
+        if not isinstance(refine, bool):
+            raise TypeError(f"refine must be a bool, got {type(refine).__name__}")
+        if refine and self.refiner is None:
+            raise ValueError("refine=True needs a refiner, and this pipeline has none")
+        if output_type not in OUTPUT_TYPES:
+            raise ValueError(
+                f"output_type must be one of {list(OUTPUT_TYPES)}, got {output_type!r}"
+            )
+        if isinstance(generator, list):
+            candidates = max(rerank, num_images_per_prompt) if rerank > 1 else num_images_per_prompt
+            expected = n_prompts * candidates
+            if len(generator) != expected:
+                raise ValueError(
+                    f"got {len(generator)} generators for {expected} images "
+                    f"({n_prompts} prompts x {candidates} candidates)"
+                )
+            if not all(isinstance(g, torch.Generator) for g in generator):
+                raise TypeError("generator must be a torch.Generator or a list of them")
+        elif generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        if callback_on_step_end is not None and not callable(callback_on_step_end):
+            raise TypeError("callback_on_step_end must be callable")
+        bad = [
+            k for k in callback_on_step_end_tensor_inputs if k not in self._callback_tensor_inputs
+        ]
+        if bad:
+            raise ValueError(
+                f"callback_on_step_end_tensor_inputs {bad} are not among {self._callback_tensor_inputs}"
+            )
+
+    # ------------------------------------------------------------------ call
+    @torch.no_grad()
+    def __call__(
+        self,
+        person=None,
+        prompt: str | list[str] | None = None,
+        *,
+        category: str | None = None,
+        prompt_embeds: TextEmbeddings | torch.Tensor | None = None,
+        negative_prompt: str | list[str] | None = None,
+        negative_prompt_embeds: TextEmbeddings | torch.Tensor | None = None,
+        num_inference_steps: int | None = None,
+        guidance_scale: float | None = None,
+        guidance_stop: float | None = None,
+        generator: torch.Generator | list[torch.Generator] | None = None,
+        num_images_per_prompt: int = 1,
+        refine: bool | None = None,
+        rerank: int | None = None,
+        height: int | None = None,
+        width: int | None = None,
+        output_type: str = "pil",
+        return_dict: bool = True,
+        callback_on_step_end: Callable | None = None,
+        callback_on_step_end_tensor_inputs: list[str] = ("latents",),
+    ):
+        """Render the person wearing the described garment.
+
+        Args:
+            person: photo (path, bytes, PIL image or ``(H, W, 3)`` uint8 array; analysed with
+                :meth:`analyse`), a :class:`PersonAnalysis`, or a :class:`PreparedPerson`
+                from :meth:`prepare` (fastest for many prompts).
+            prompt: garment description(s); a list renders one result set per prompt.
+            category: ``upper``, ``lower`` or ``full`` (default: the recipe's; with a prepared
+                person, its category).
+            prompt_embeds: instead of ``prompt``: :class:`TextEmbeddings` or ``(N, L, D)`` tokens.
+            negative_prompt / negative_prompt_embeds: the unconditional branch of guidance
+                (default: the empty prompt).
+            num_inference_steps, guidance_scale, guidance_stop: sampling (defaults: recipe).
+                Guidance runs on the first ``ceil(guidance_stop * steps)`` steps only.
+            generator: a ``torch.Generator`` or one per image candidate (prompt-major).
+            num_images_per_prompt: results per prompt.
+            refine: run the refiner (default: recipe; needs a refiner).
+            rerank: render this many candidates per prompt and keep the
+                ``num_images_per_prompt`` with the highest matcher score (0/1 = off).
+            height, width: working size, multiples of :attr:`size_multiple`.
+            output_type: ``"pil"`` or ``"np"`` (uint8 arrays).
+            return_dict: return :class:`TryOnPipelineOutput`, else ``(images, analysis, scores)``.
+            callback_on_step_end: ``f(pipe, step, timestep, callback_kwargs) -> dict`` after each
+                denoising step; the dict may replace the tensors named in
+                ``callback_on_step_end_tensor_inputs`` (``"latents"``).
+        """
+        t_start = time.perf_counter()
+        defaults = self.defaults
+        steps = _pick(num_inference_steps, defaults.steps)
+        guidance_scale = _pick(guidance_scale, defaults.guidance_scale)
+        guidance_stop = _pick(guidance_stop, defaults.guidance_stop)
+        refine = _pick(refine, defaults.refine)
+        rerank = _pick(rerank, defaults.rerank)
+        callback_on_step_end_tensor_inputs = list(callback_on_step_end_tensor_inputs)
+        self.check_inputs(
+            person,
+            prompt,
+            prompt_embeds,
+            negative_prompt,
+            negative_prompt_embeds,
+            category,
+            steps,
+            guidance_scale,
+            guidance_stop,
+            num_images_per_prompt,
+            rerank,
+            refine,
+            output_type,
+            generator,
+            callback_on_step_end,
+            callback_on_step_end_tensor_inputs,
+        )
+        timings: dict[str, float] = {}
+        device = self._execution_device
+
+        # 1. person
+        t0 = time.perf_counter()
+        if isinstance(person, PreparedPerson):
+            prepared = person
+            if (height is not None and height != prepared.size[0]) or (
+                width is not None and width != prepared.size[1]
+            ):
+                raise ValueError(f"the person was prepared at {prepared.size}; prepare it again")
+        else:
+            prepared = self.prepare(person, category, height=height, width=width)
+        timings["analysis"] = time.perf_counter() - t0
+
+        # 2. prompt
+        t0 = time.perf_counter()
+        prompts = [prompt] if isinstance(prompt, str) else prompt
+        do_cfg = guidance_scale > 1.0
+        cond = (
+            self._as_embeddings(prompt_embeds) if prompts is None else self.encode_prompt(prompts)
+        )
+        n_prompts = len(cond)
+        uncond = None
+        if do_cfg:
+            if negative_prompt_embeds is not None:
+                uncond = self._as_embeddings(negative_prompt_embeds).expand_to(n_prompts)
+            else:
+                negative = negative_prompt if negative_prompt is not None else ""
+                negatives = [negative] * n_prompts if isinstance(negative, str) else negative
+                uncond = self.encode_prompt(negatives)
+        timings["text_encoding"] = time.perf_counter() - t0
+
+        # 3. candidates, timesteps, latents
+        candidates = rerank if rerank > 1 else num_images_per_prompt
+        batch = n_prompts * candidates
+        cond_b = cond.repeat_interleave(candidates)
+        uncond_b = uncond.repeat_interleave(candidates) if uncond is not None else None
+        unet_dtype = self.unet.dtype
+        self.scheduler.set_timesteps(steps, device=device)
+        timesteps = self.scheduler.timesteps
+        h, w = prepared.size
+        latent_shape = (
+            batch,
+            self.vae.config.latent_channels,
+            h // self.vae_scale_factor,
+            w // self.vae_scale_factor,
+        )
+        latents = randn_tensor(
+            latent_shape, generator=generator, device=device, dtype=torch.float32
+        )
+        latents = latents * self.scheduler.init_noise_sigma
+        conditioning = prepared.conditioning.to(device, unet_dtype).expand(batch)
+        guided_steps = math.ceil(guidance_stop * steps) if do_cfg else 0
+        conditioning_2 = Conditioning(
+            *(
+                None if c is None else torch.cat([c, c])
+                for c in (conditioning.agnostic_latent, conditioning.latent_mask, conditioning.pose)
+            )
+        )
+        text_plain = _stack_text(None, cond_b, False, device, unet_dtype)
+        text_guided = _stack_text(uncond_b, cond_b, True, device, unet_dtype) if do_cfg else None
+        step_kwargs = self._step_kwargs(generator)
+
+        # 4. denoise
+        t0 = time.perf_counter()
+        with self.progress_bar(total=steps) as progress:
+            for i, t in enumerate(timesteps):
+                guide = i < guided_steps
+                model_in = torch.cat([latents, latents]) if guide else latents
+                model_in = self.scheduler.scale_model_input(model_in, t)
+                cond_in = conditioning_2 if guide else conditioning
+                unet_in = self.layout.build(
+                    model_in.to(unet_dtype),
+                    cond_in.agnostic_latent,
+                    cond_in.latent_mask,
+                    cond_in.pose,
+                )
+                tokens, attn_mask = text_guided if guide else text_plain
+                noise = self.unet(
+                    unet_in,
+                    t,
+                    encoder_hidden_states=tokens,
+                    encoder_attention_mask=attn_mask,
+                    return_dict=False,
+                )[0].float()
+                if guide:
+                    noise_uncond, noise_cond = noise.chunk(2)
+                    noise = noise_uncond + guidance_scale * (noise_cond - noise_uncond)
+                latents = self.scheduler.step(noise, t, latents, **step_kwargs, return_dict=False)[
+                    0
+                ]
+                if callback_on_step_end is not None:
+                    callback_kwargs = {"latents": latents}
+                    callback_kwargs = {
+                        k: callback_kwargs[k] for k in callback_on_step_end_tensor_inputs
+                    }
+                    result = callback_on_step_end(self, i, t, callback_kwargs) or {}
+                    latents = result.pop("latents", latents)
+                progress.update()
+        timings["denoising"] = time.perf_counter() - t0
+
+        # 5. decode
+        t0 = time.perf_counter()
+        images = decode_latents(self.vae, latents).float().clamp(-1.0, 1.0)
+        timings["decoding"] = time.perf_counter() - t0
+
+        # 6. refine
+        t0 = time.perf_counter()
+        crop_mask = prepared.crop_mask.to(device, torch.float32).expand(batch, -1, -1, -1)
+        if refine:
+            agnostic = prepared.crop_agnostic.to(device, torch.float32).expand(batch, -1, -1, -1)
+            images = self.refiner(images, crop_mask, agnostic).float().clamp(-1.0, 1.0)
+        timings["refiner"] = time.perf_counter() - t0
+
+        # 7. score and rerank
+        t0 = time.perf_counter()
+        scores = None
+        keep = list(range(batch))
+        if self.matcher is not None and cond_b.pooled is not None:
+            scores_t = self.matcher.score(images, crop_mask, cond_b.pooled.float()).float().cpu()
+            if rerank > 1:
+                keep = []
+                for p in range(n_prompts):
+                    block = scores_t[p * candidates : (p + 1) * candidates]
+                    order = torch.argsort(block, descending=True, stable=True)
+                    keep += [p * candidates + int(j) for j in order[:num_images_per_prompt]]
+            scores = [float(scores_t[k]) for k in keep]
+        timings["scoring"] = time.perf_counter() - t0
+
+        # 8. composite
+        t0 = time.perf_counter()
+        crops = tensor_to_images(images[keep])
+        photo = prepared.analysis.image
+        results = [
+            composite(photo, paste_crop(photo, crop, prepared.box), prepared.weight)
+            for crop in crops
+        ]
+        if output_type == "pil":
+            results = [Image.fromarray(r) for r in results]
+        timings["composite"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - t_start
+
+        self.maybe_free_model_hooks()
+        if not return_dict:
+            return results, prepared.analysis, scores
+        return TryOnPipelineOutput(
+            images=results, analysis=prepared.analysis, scores=scores, timings=timings
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def _as_embeddings(self, embeds) -> TextEmbeddings:
+        if isinstance(embeds, TextEmbeddings):
+            return embeds
+        return TextEmbeddings(tokens=embeds)
+
+    def _step_kwargs(self, generator) -> dict[str, Any]:
+        params = inspect.signature(self.scheduler.step).parameters
+        return {"generator": generator} if "generator" in params else {}
+
+
+def _pick(value, default):
+    return default if value is None else value
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _count_prompts(prompt, prompt_embeds) -> int:
+    if prompt is not None:
+        return 1 if isinstance(prompt, str) else len(prompt)
+    if isinstance(prompt_embeds, TextEmbeddings):
+        return len(prompt_embeds)
+    if isinstance(prompt_embeds, torch.Tensor):
+        return prompt_embeds.shape[0]
+    return 0
+
+
+def _stack_text(
+    uncond: TextEmbeddings | None, cond: TextEmbeddings, guide: bool, device, dtype
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Token embeddings (and cross-attention mask) for one UNet call: ``[uncond; cond]`` when
+    guiding, ``cond`` otherwise. A missing mask is all-ones when the other branch has one."""
+    parts = [uncond, cond] if guide else [cond]
+    tokens = torch.cat([p.tokens.to(device, dtype) for p in parts])
+    if all(p.attention_mask is None for p in parts):
+        return tokens, None
+    masks = [
+        p.attention_mask
+        if p.attention_mask is not None
+        else torch.ones(p.tokens.shape[:2], dtype=torch.long)
+        for p in parts
+    ]
+    return tokens, torch.cat([m.to(device) for m in masks])

@@ -1,0 +1,111 @@
+"""Render recipes: ``pipelines/*.toml`` files of ``kind = "render"``.
+
+A render recipe names the weights and every sampling setting of a try-on; the values live in
+the TOML files (``pipelines/default.toml``, ``fast.toml``, ``quality.toml``), not in code: the
+fields below have no defaults, so a recipe states all of them. Example::
+
+    kind = "render"
+    weights = "weights/tryon-small"
+    resolution = [256, 256]
+    steps = 20
+    scheduler = "dpm++"
+    ...
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from tryon.body import CATEGORIES
+from tryon.recipes import load_recipe, recipe_dirs
+
+DEFAULT_RECIPE = "default"
+
+
+@dataclass
+class RenderRecipe:
+    """Everything a try-on render depends on besides the inputs.
+
+    Attributes:
+        weights: weights folder (``save_pretrained`` layout); relative paths are looked up from
+            the current directory, then from the repository root.
+        resolution: ``(height, width)`` the model works at (the garment crop is resized to it);
+            multiples of the UNet's downsampling (32 for ``small``).
+        steps: denoising steps, >= 1.
+        scheduler: ``ddim``, ``dpm++``, ``euler`` or ``unipc`` (:mod:`tryon.pipeline.schedulers`).
+        guidance_scale: classifier-free guidance scale (Ho & Salimans 2022); <= 1 turns it off.
+        guidance_stop: fraction of the steps, in ``(0, 1]``, after which guidance is switched off
+            (the last steps run the conditional branch only, halving their cost); 1 = guide
+            every step.
+        refine: run the GAN refiner after decoding.
+        rerank: best-of-N by matcher score; 0 or 1 = off.
+        attention: ``sdpa`` (PyTorch scaled-dot-product attention) or ``xformers``.
+        dtype: ``float32``, ``float16`` or ``bfloat16``.
+        device: ``cpu``, ``cuda`` or ``auto`` (CUDA when available).
+        category: default garment category, ``upper``, ``lower`` or ``full``.
+        mask_dilation: agnostic-mask dilation as a fraction of the person's height.
+        crop_margin: context around the garment region in the crop (fraction of its size).
+        feather: composite edge width as a fraction of the crop box height.
+        seed: default random seed.
+        analysis_backend: person-analysis backend (``tryon.analysis.PersonAnalyzer``).
+    """
+
+    KIND: ClassVar[str] = "render"
+
+    weights: str
+    resolution: tuple[int, int]
+    steps: int
+    scheduler: Literal["ddim", "dpm++", "euler", "unipc"]
+    guidance_scale: float
+    guidance_stop: float
+    refine: bool
+    rerank: int
+    attention: Literal["sdpa", "xformers"]
+    dtype: Literal["float32", "float16", "bfloat16"]
+    device: Literal["cpu", "cuda", "auto"]
+    category: str
+    mask_dilation: float
+    crop_margin: float
+    feather: float
+    seed: int
+    analysis_backend: str
+
+    def __post_init__(self) -> None:
+        height, width = self.resolution
+        if height <= 0 or width <= 0 or height % 8 or width % 8:
+            raise ValueError(f"resolution must be positive multiples of 8, got {self.resolution}")
+        if self.steps < 1:
+            raise ValueError(f"steps must be >= 1, got {self.steps}")
+        if not math.isfinite(self.guidance_scale) or self.guidance_scale < 0:
+            raise ValueError(f"guidance_scale must be >= 0, got {self.guidance_scale}")
+        if not 0 < self.guidance_stop <= 1:
+            raise ValueError(f"guidance_stop must be in (0, 1], got {self.guidance_stop}")
+        if self.rerank < 0:
+            raise ValueError(f"rerank must be >= 0, got {self.rerank}")
+        if self.category not in CATEGORIES:
+            raise ValueError(f"category must be one of {list(CATEGORIES)}, got {self.category!r}")
+        for name in ("mask_dilation", "crop_margin", "feather"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}")
+
+    def weights_path(self) -> Path:
+        """:attr:`weights` resolved: as given if it exists (or is absolute), else beside the
+        repository's ``pipelines`` folder; returned even if missing (the loader reports it)."""
+        path = Path(os.path.expanduser(self.weights))
+        if path.is_absolute() or path.exists():
+            return path
+        for directory in recipe_dirs():
+            candidate = directory.parent / path
+            if candidate.exists():
+                return candidate
+        return path
+
+
+def load_render_recipe(path: str | os.PathLike = DEFAULT_RECIPE) -> RenderRecipe:
+    """Read a render recipe (a path or a name under ``pipelines/``, default ``default``)."""
+    return load_recipe(path, RenderRecipe)

@@ -1,0 +1,69 @@
+"""Schedulers by name, for recipes: ``ddim``, ``dpm++``, ``euler``, ``unipc`` (and ``ddpm``).
+
+A scheduler is swapped without touching the model with diffusers' ``from_config``: the noise
+schedule (betas, prediction type, timestep spacing) comes from the loaded scheduler's config and
+only the sampling algorithm changes.
+
+* ``ddim``: DDIM, deterministic (eta = 0) (Song et al. 2021);
+* ``dpm++``: DPM-Solver++(2M), multistep (Lu et al. 2022);
+* ``euler``: Euler (Karras et al. 2022);
+* ``unipc``: UniPC, multistep predictor-corrector (Zhao et al. 2023);
+* ``ddpm``: DDPM ancestral sampling (Ho et al. 2020), the training scheduler.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diffusers import (
+    DDIMScheduler,
+    DDPMScheduler,
+    DPMSolverMultistepScheduler,
+    EulerDiscreteScheduler,
+    UniPCMultistepScheduler,
+)
+from diffusers.schedulers.scheduling_utils import SchedulerMixin
+
+SCHEDULERS: dict[str, tuple[type[SchedulerMixin], dict[str, Any]]] = {
+    "ddim": (DDIMScheduler, {}),
+    "dpm++": (DPMSolverMultistepScheduler, {"algorithm_type": "dpmsolver++", "solver_order": 2}),
+    "euler": (EulerDiscreteScheduler, {}),
+    "unipc": (UniPCMultistepScheduler, {}),
+    "ddpm": (DDPMScheduler, {}),
+}
+SCHEDULER_NAMES: tuple[str, ...] = tuple(SCHEDULERS)
+
+
+def make_scheduler(name: str, config: Any) -> SchedulerMixin:
+    """A scheduler of kind ``name`` sharing ``config``'s noise schedule.
+
+    Args:
+        name: one of :data:`SCHEDULER_NAMES`.
+        config: a scheduler config (``scheduler.config``) or a scheduler.
+
+    Raises:
+        ValueError: unknown ``name``.
+    """
+    if name not in SCHEDULERS:
+        raise ValueError(f"scheduler must be one of {list(SCHEDULER_NAMES)}, got {name!r}")
+    cls, overrides = SCHEDULERS[name]
+    if isinstance(config, SchedulerMixin):
+        config = config.config
+    return cls.from_config(config, **overrides)
+
+
+def default_scheduler_config() -> dict[str, Any]:
+    """The training noise schedule shared by every scheduler here: Stable Diffusion's (1000
+    steps, scaled-linear betas 0.00085 to 0.012, epsilon prediction, "leading" spacing with
+    offset 1)."""
+    return {
+        "num_train_timesteps": 1000,
+        "beta_start": 0.00085,
+        "beta_end": 0.012,
+        "beta_schedule": "scaled_linear",
+        "prediction_type": "epsilon",
+        "clip_sample": False,
+        "set_alpha_to_one": False,
+        "steps_offset": 1,
+        "timestep_spacing": "leading",
+    }

@@ -1,0 +1,62 @@
+"""Pieces the stages share: loading the starting components, image grids."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers import AutoencoderKL
+
+from tryon.pipeline.conditioning import tensor_to_images
+
+logger = logging.getLogger(__name__)
+
+
+def load_vae(pretrained: str) -> AutoencoderKL:
+    """The VAE of a weights folder: ``<pretrained>/vae`` (a pipeline or a VAE-stage export)."""
+    folder = Path(pretrained) / "vae"
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(
+            f"no VAE at {folder}: train one first (tryon train --recipe pipelines/train-vae.toml) "
+            "and set [model] pretrained to its export_dir"
+        )
+    return AutoencoderKL.from_pretrained(str(folder), local_files_only=True)
+
+
+def is_pipeline_folder(pretrained: str) -> bool:
+    return bool(pretrained) and (Path(pretrained) / "model_index.json").is_file()
+
+
+def freeze(module: torch.nn.Module) -> torch.nn.Module:
+    module.requires_grad_(False)
+    return module.eval()
+
+
+class frozen:
+    """Context manager: ``requires_grad=False`` on a module's parameters inside the block, so a
+    loss computed there sends no gradient to it (autograd records this at forward time)."""
+
+    def __init__(self, module: torch.nn.Module):
+        self.params = [p for p in module.parameters() if p.requires_grad]
+
+    def __enter__(self):
+        for p in self.params:
+            p.requires_grad_(False)
+
+    def __exit__(self, *exc):
+        for p in self.params:
+            p.requires_grad_(True)
+
+
+def image_grid(rows: list[torch.Tensor], max_columns: int = 8) -> np.ndarray:
+    """Stack rows of ``(N, 3, H, W)`` images in ``[-1, 1]`` (or ``(N, 1, H, W)`` masks in
+    ``[0, 1]``) into one ``(rows*H, N*W, 3)`` uint8 grid."""
+    out = []
+    for row in rows:
+        row = row[:max_columns].detach().float().cpu()
+        if row.shape[1] == 1:
+            row = row.repeat(1, 3, 1, 1) * 2.0 - 1.0
+        out.append(np.concatenate(tensor_to_images(row), axis=1))
+    return np.concatenate(out, axis=0)

@@ -1,0 +1,197 @@
+"""Stage 2: the UNet and the matcher, trained jointly.
+
+``L = L_denoise + lambda_match * L_match + lambda_rec * L_rec`` (DESIGN.md), where
+
+* ``L_denoise``: epsilon-prediction MSE (Ho et al. 2020), each latent cell weighted
+  ``1 + lambda_garment`` inside the agnostic mask and 1 outside, so the few cells that matter
+  are not drowned by the background the conditioning already gives;
+* ``L_match``: symmetric InfoNCE (CLIP; van den Oord et al. 2018) between the caption and the
+  garment region — of the real target (trains the matcher) and of the UNet's one-step
+  prediction ``x0`` decoded by the frozen VAE (trains the UNet to be text-faithful, with the
+  matcher frozen for that term so it cannot learn to accept bad renders), the latter weighted by
+  ``alpha_bar_t`` since a prediction from heavy noise says little;
+* ``L_rec``: L1 between predicted and true ``x0`` latents inside the mask, weighted by
+  ``alpha_bar_t``.
+
+The caption is replaced by the empty prompt with probability ``prompt_dropout`` (classifier-free
+guidance, Ho & Salimans 2022); the pipeline's unconditional branch uses the same empty prompt.
+The VAE and text encoder are frozen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from diffusers import DDPMScheduler
+
+from tryon.models.layout import layout_for
+from tryon.models.matcher import symmetric_info_nce
+from tryon.models.text_encoder import encode_text
+from tryon.pipeline.conditioning import build_conditioning, decode_latents, encode_latents
+from tryon.pipeline.schedulers import default_scheduler_config
+from tryon.training.recipe import TrainRecipe
+from tryon.training.stages.common import freeze, frozen, image_grid, is_pipeline_folder, load_vae
+
+
+class UnetStage:
+    name = "unet"
+
+    def __init__(self, recipe: TrainRecipe, pipeline=None):
+        """Start from ``pipeline`` if given, else from ``recipe.model.pretrained``: a full
+        pipeline folder (continue training it) or a VAE-stage export (fresh UNet and matcher)."""
+        from tryon.pipeline import TryOnPipeline
+        from tryon.pipeline.factory import build_pipeline
+
+        self.recipe = recipe
+        resolution = recipe.data.resolution
+        if pipeline is None:
+            pretrained = recipe.model.pretrained
+            if is_pipeline_folder(pretrained):
+                pipeline = TryOnPipeline.from_pretrained(pretrained)
+            else:
+                pipeline = build_pipeline(recipe.model.size, resolution=resolution, refiner=False)
+                if pretrained:
+                    pipeline.vae = load_vae(pretrained)
+        if pipeline.matcher is None:
+            raise ValueError("the unet stage trains the matcher too: the pipeline has none")
+        self.pipeline = pipeline
+        self.vae = freeze(pipeline.vae)
+        self.text_encoder = freeze(pipeline.text_encoder)
+        self.tokenizer = pipeline.tokenizer
+        self.unet = pipeline.unet.train()
+        self.matcher = pipeline.matcher.train()
+        self.layout = layout_for(self.unet.config.in_channels, self.vae.config.latent_channels)
+        self.noise_scheduler = DDPMScheduler.from_config(
+            pipeline.scheduler.config if pipeline.scheduler is not None else default_scheduler_config()
+        )
+        self.vae_scale = 2 ** (len(self.vae.config.block_out_channels) - 1)
+
+    def modules(self) -> dict[str, torch.nn.Module]:
+        return {"unet": self.unet, "matcher": self.matcher}
+
+    def optimizers(self) -> dict[str, tuple[list[str], float]]:
+        return {"main": (["unet", "matcher"], self.recipe.optim.lr)}
+
+    def ema_modules(self) -> list[str]:
+        return ["unet", "matcher"]
+
+    def bind(self, modules, accelerator) -> None:
+        self.accelerator = accelerator
+        self.unet, self.matcher = modules["unet"], modules["matcher"]
+        device = accelerator.device
+        self.vae.to(device)
+        self.text_encoder.to(device)
+
+    def _captions(self, batch: dict, generator: torch.Generator) -> list[str]:
+        drop = torch.rand(len(batch["caption"]), generator=generator) < self.recipe.loss.prompt_dropout
+        return ["" if d else c for c, d in zip(batch["caption"], drop.tolist())]
+
+    def _inputs(self, batch: dict, generator: torch.Generator):
+        device = self.accelerator.device
+        target = batch["target"].to(device)
+        source = batch["source"].to(device)
+        mask = batch["mask"].to(device)
+        cond = build_conditioning(
+            self.vae, source, mask, batch["keypoints"].numpy(),
+            with_pose=self.layout.has_pose, vae_scale_factor=self.vae_scale,
+        )
+        z0 = encode_latents(self.vae, target)
+        noise = torch.randn(z0.shape, generator=generator).to(z0)
+        steps = self.noise_scheduler.config.num_train_timesteps
+        t = torch.randint(0, steps, (z0.shape[0],), generator=generator).to(device)
+        noisy = self.noise_scheduler.add_noise(z0, noise, t)
+        return target, mask, cond, z0, noise, t, noisy
+
+    def losses(self, batch: dict, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        lw = self.recipe.loss
+        captions = self._captions(batch, generator)
+        text = encode_text(self.text_encoder, self.tokenizer, captions, device=self.accelerator.device)
+        target, mask, cond, z0, noise, t, noisy = self._inputs(batch, generator)
+        model_in = self.layout.build(noisy, cond.agnostic_latent, cond.latent_mask, cond.pose)
+        pred = self.unet(
+            model_in, t, encoder_hidden_states=text.tokens, encoder_attention_mask=text.attention_mask
+        ).sample
+        weight = 1.0 + lw.lambda_garment * cond.latent_mask
+        denoise = ((pred.float() - noise.float()) ** 2 * weight).mean() / weight.mean()
+
+        alpha_bar = self.noise_scheduler.alphas_cumprod.to(pred.device)[t].view(-1, 1, 1, 1)
+        x0 = (noisy - (1 - alpha_bar).sqrt() * pred) / alpha_bar.sqrt()
+        x0 = x0.clamp(-4.0, 4.0)  # keep the decoder in range for very noisy steps
+        inside = cond.latent_mask
+        rec = ((x0 - z0).abs() * inside * alpha_bar).sum() / (inside.sum() * z0.shape[1]).clamp(min=1)
+
+        loss = denoise + lw.lambda_rec * rec
+        out = {"denoise": denoise.detach(), "rec": rec.detach()}
+        if lw.lambda_match > 0:
+            kept = torch.tensor([bool(c) for c in captions], device=pred.device)
+            garment = batch["garment_mask"].to(pred.device)
+            match_real = self._info_nce(target, garment, text.pooled, kept, self.matcher)
+            with frozen(self.matcher):
+                decoded = self._decode_with_grad(x0)
+                match_gen = self._info_nce(decoded, garment, text.pooled, kept, self.matcher,
+                                           weight=alpha_bar.view(-1))
+            loss = loss + lw.lambda_match * (match_real + match_gen)
+            out.update(match_real=match_real.detach(), match_gen=match_gen.detach())
+        out["loss"] = loss
+        return out
+
+    def _decode_with_grad(self, latents: torch.Tensor) -> torch.Tensor:
+        shift = getattr(self.vae.config, "shift_factor", None) or 0.0
+        return self.vae.decode(latents / self.vae.config.scaling_factor + shift).sample
+
+    @staticmethod
+    def _info_nce(images, masks, pooled, kept, matcher, weight=None) -> torch.Tensor:
+        """InfoNCE over the items whose caption was kept (a dropped caption has no match);
+        ``weight`` scales it by the batch's mean weight of those items."""
+        if int(kept.sum()) < 2:
+            return images.new_zeros(())
+        out = matcher(images[kept], masks[kept], pooled[kept])
+        loss = symmetric_info_nce(out.image_embeds, out.text_embeds, out.logit_scale)
+        if weight is not None:
+            loss = loss * weight[kept].mean()
+        return loss
+
+    @torch.no_grad()
+    def sample_grid(self, batch: dict, generator: torch.Generator):
+        """Rows: agnostic source, target, a 20-step DDIM sample from the current weights."""
+        from tryon.pipeline.conditioning import agnostic_image
+        from tryon.pipeline.schedulers import make_scheduler
+
+        unet = self.accelerator.unwrap_model(self.unet)
+        unet.eval()
+        device = self.accelerator.device
+        n = min(4, len(batch["caption"]))
+        sub = {k: v[:n] for k, v in batch.items()}
+        text = encode_text(self.text_encoder, self.tokenizer, list(sub["caption"]), device=device)
+        empty = encode_text(self.text_encoder, self.tokenizer, [""] * n, device=device)
+        target, mask, cond, z0, _, _, _ = self._inputs(sub, generator)
+        scheduler = make_scheduler("ddim", self.noise_scheduler.config)
+        scheduler.set_timesteps(20)
+        latents = torch.randn(z0.shape, generator=generator).to(z0)
+        guidance = 3.0
+        for t in scheduler.timesteps:
+            model_in = self.layout.build(
+                torch.cat([latents] * 2), cond.agnostic_latent.repeat(2, 1, 1, 1),
+                cond.latent_mask.repeat(2, 1, 1, 1), None if cond.pose is None else cond.pose.repeat(2, 1, 1, 1),
+            )
+            tokens = torch.cat([empty.tokens, text.tokens])
+            attn = None if text.attention_mask is None else torch.cat(
+                [empty.attention_mask, text.attention_mask]
+            )
+            eps = unet(model_in, t, encoder_hidden_states=tokens, encoder_attention_mask=attn).sample
+            uncond, cond_eps = eps.chunk(2)
+            latents = scheduler.step(uncond + guidance * (cond_eps - uncond), t, latents).prev_sample
+        render = decode_latents(self.vae, latents)
+        composite = render * mask + target * (1 - mask)
+        unet.train()
+        return image_grid([agnostic_image(sub["source"].to(device), mask), target, composite])
+
+    def export(self, directory: Path) -> None:
+        pipe = self.pipeline
+        pipe.register_modules(
+            unet=self.accelerator.unwrap_model(self.unet).eval(),
+            matcher=self.accelerator.unwrap_model(self.matcher).eval(),
+        )
+        pipe.save_pretrained(str(directory))
