@@ -12,7 +12,10 @@ from tryon.cli import main
 
 def test_sample_writes_a_contact_sheet(tmp_path, capsys):
     out = tmp_path / "grid.png"
-    assert main(["world", "sample", "--n", "2", "--seed", "1", "--size", "64x48", "--out", str(out)]) == 0
+    assert (
+        main(["world", "sample", "--n", "2", "--seed", "1", "--size", "64x48", "--out", str(out)])
+        == 0
+    )
     sheet = np.asarray(Image.open(out))
     assert sheet.ndim == 3 and sheet.shape[1] >= 2 * 48 * 2
     assert "wrote" in capsys.readouterr().out

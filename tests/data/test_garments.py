@@ -46,7 +46,9 @@ def test_sampled_attributes_are_complete_and_valid():
         assert all(isinstance(v, str) for v in attrs.values())
         assert attrs["category"] == GARMENT_CATEGORY[g.type]
         assert g.colour in COLOUR_NAMES
-        assert (g.colour2 == "none") == (g.pattern not in ("stripes_h", "stripes_v", "checks", "dots", "floral"))
+        assert (g.colour2 == "none") == (
+            g.pattern not in ("stripes_h", "stripes_v", "checks", "dots", "floral")
+        )
         assert g.colour2 != g.colour
 
 
@@ -70,8 +72,10 @@ def test_invalid_specs_name_the_problem():
     with pytest.raises(ValueError, match="garment type"):
         GarmentSpec("cape", "red")
     with pytest.raises(ValueError, match="one_piece"):
-        Outfit(top=sample_garment(np.random.default_rng(0), "t-shirt"),
-               one_piece=sample_garment(np.random.default_rng(0), "dress"))
+        Outfit(
+            top=sample_garment(np.random.default_rng(0), "t-shirt"),
+            one_piece=sample_garment(np.random.default_rng(0), "dress"),
+        )
     with pytest.raises(ValueError, match="top and a bottom"):
         Outfit(top=sample_garment(np.random.default_rng(0), "t-shirt"))
     with pytest.raises(TypeError):

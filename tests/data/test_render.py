@@ -15,7 +15,7 @@ from tryon.data import (
     sample_outfit,
     sample_person,
 )
-from tryon.data.person import Pose, PersonSpec
+from tryon.data.person import PersonSpec, Pose
 
 SIZE = (128, 96)
 
@@ -60,13 +60,28 @@ def test_pair_is_identical_outside_the_changed_garments(seed):
     person, bg = sample_person(rng), sample_background(rng)
     bottom = GarmentSpec("trousers", "khaki", length="full")
     cases = [
-        (Outfit(top=GarmentSpec("t-shirt", "red", sleeve="short", neckline="crew"), bottom=bottom),
-         Outfit(top=GarmentSpec("jacket", "navy", sleeve="long", neckline="lapel", fit="loose"),
-                bottom=bottom), ("top",)),
-        (Outfit(top=GarmentSpec("tank top", "white", sleeve="sleeveless", neckline="scoop"),
-                bottom=bottom),
-         Outfit(one_piece=GarmentSpec("dress", "green", "floral", "yellow", "long", "v-neck",
-                                      "loose", "maxi")), ("top", "bottom", "one_piece")),
+        (
+            Outfit(
+                top=GarmentSpec("t-shirt", "red", sleeve="short", neckline="crew"), bottom=bottom
+            ),
+            Outfit(
+                top=GarmentSpec("jacket", "navy", sleeve="long", neckline="lapel", fit="loose"),
+                bottom=bottom,
+            ),
+            ("top",),
+        ),
+        (
+            Outfit(
+                top=GarmentSpec("tank top", "white", sleeve="sleeveless", neckline="scoop"),
+                bottom=bottom,
+            ),
+            Outfit(
+                one_piece=GarmentSpec(
+                    "dress", "green", "floral", "yellow", "long", "v-neck", "loose", "maxi"
+                )
+            ),
+            ("top", "bottom", "one_piece"),
+        ),
     ]
     for outfit_a, outfit_b, slots in cases:
         # Share the unchanged bottom object so it is painted once.
@@ -84,8 +99,11 @@ def test_pair_is_identical_outside_the_changed_garments(seed):
 
 def test_regions_are_body_parts_under_clothes():
     person, _, bg = _scene(3)
-    outfit = Outfit(one_piece=GarmentSpec("dress", "black", sleeve="long", neckline="crew",
-                                          fit="slim", length="maxi"))
+    outfit = Outfit(
+        one_piece=GarmentSpec(
+            "dress", "black", sleeve="long", neckline="crew", fit="slim", length="maxi"
+        )
+    )
     r = render_person(person, outfit, bg, (256, 192))
     dress = r.parsing == PARSING_INDEX["one_piece"]
     under = r.regions[dress]
@@ -97,7 +115,10 @@ def test_regions_are_body_parts_under_clothes():
     x, y = r.keypoints[KEYPOINT_INDEX["nose"], :2].astype(int)
     assert r.regions[y, x] == REGION_INDEX["face"]
     # Person's left is on the image right.
-    assert r.keypoints[KEYPOINT_INDEX["left_shoulder"], 0] > r.keypoints[KEYPOINT_INDEX["right_shoulder"], 0]
+    assert (
+        r.keypoints[KEYPOINT_INDEX["left_shoulder"], 0]
+        > r.keypoints[KEYPOINT_INDEX["right_shoulder"], 0]
+    )
 
 
 def test_person_fills_the_frame_height_and_poses_vary():
@@ -121,3 +142,21 @@ def test_sizes_are_validated():
         render_person(person, "a red dress", bg, SIZE)
     small = render_person(person, outfit, bg, (32, 24))
     assert small.image.shape == (32, 24, 3)
+
+
+def test_head_turn_hides_the_far_ear():
+    person, outfit, bg = _scene(2)
+    ears = [KEYPOINT_INDEX["left_ear"], KEYPOINT_INDEX["right_ear"]]
+    for turn, hidden in ((1.0, "left_ear"), (-1.0, "right_ear"), (0.0, None)):
+        pose = Pose(head_turn=turn)
+        r = render_person(PersonSpec(pose=pose), outfit, bg, (256, 192))
+        vis = {name: r.keypoints[KEYPOINT_INDEX[name], 2] for name in ("left_ear", "right_ear")}
+        for name, v in vis.items():
+            assert v == (0.0 if name == hidden else 1.0), (turn, name)
+        assert r.keypoints[ears, 2].sum() == (2 if hidden is None else 1)
+    # The nose follows the turn (towards the person's left = image right for turn > 0).
+    noses = [
+        render_person(PersonSpec(pose=Pose(head_turn=t)), outfit, bg, (256, 192)).keypoints[0, 0]
+        for t in (-1.0, 1.0)
+    ]
+    assert noses[1] > noses[0]

@@ -27,12 +27,31 @@ def tiny_recipe(tmp_path, stage: str, **optim) -> TrainRecipe:
         stage=stage,
         output_dir=str(tmp_path / f"run-{stage}"),
         export_dir=str(tmp_path / f"export-{stage}"),
-        data=DataConfig(frame=(128, 96), resolution=64 if stage != "vae" else 32, length=64, batch_size=4),
+        data=DataConfig(
+            frame=(128, 96), resolution=64 if stage != "vae" else 32, length=64, batch_size=4
+        ),
         model=ModelConfig(size="tiny"),
-        optim=OptimConfig(lr=optim.pop("lr", 3e-3), warmup_steps=0, ema_decay=optim.pop("ema_decay", 0.0),
-                          max_steps=optim.pop("max_steps", 8), **optim),
-        log=LogConfig(every=1, sample_every=1000, checkpoint_every=1000, keep_checkpoints=2, tensorboard=False),
+        optim=OptimConfig(
+            lr=optim.pop("lr", 3e-3),
+            warmup_steps=0,
+            ema_decay=optim.pop("ema_decay", 0.0),
+            max_steps=optim.pop("max_steps", 8),
+            **optim,
+        ),
+        log=LogConfig(
+            every=1, sample_every=1000, checkpoint_every=1000, keep_checkpoints=2, tensorboard=False
+        ),
     )
+
+
+@pytest.fixture(scope="session")
+def fixed_items():
+    return FixedItems
+
+
+@pytest.fixture(scope="session")
+def make_recipe():
+    return tiny_recipe
 
 
 @pytest.fixture(scope="session")

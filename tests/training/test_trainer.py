@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.training.conftest import FixedItems, tiny_recipe
 from tryon.training.checkpoint import latest_checkpoint, list_checkpoints, read_state
 from tryon.training.data import GarmentCropDataset, RandomCropDataset
 from tryon.training.recipe import load_train_recipe
@@ -49,18 +48,20 @@ def _train_on_fixed_batch(recipe, stage, dataset):
     return before, _fixed_loss(stage, batch)
 
 
-def test_vae_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs):
-    recipe = tiny_recipe(tmp_path, "vae", max_steps=15)
-    dataset = FixedItems(RandomCropDataset(world_pairs, resolution=32), 4)
+def test_vae_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs, make_recipe, fixed_items):
+    recipe = make_recipe(tmp_path, "vae", max_steps=15)
+    dataset = fixed_items(RandomCropDataset(world_pairs, resolution=32), 4)
     torch.manual_seed(0)
     before, after = _train_on_fixed_batch(recipe, VaeStage(recipe), dataset)
     assert after < 0.8 * before, (before, after)
     assert (Path(recipe.export_dir) / "vae" / "diffusion_pytorch_model.safetensors").is_file()
 
 
-def test_unet_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs, tiny_pipeline_factory):
-    recipe = tiny_recipe(tmp_path, "unet", max_steps=15)
-    dataset = FixedItems(GarmentCropDataset(world_pairs, resolution=64), 4)
+def test_unet_stage_reduces_loss_on_a_fixed_batch(
+    tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
+):
+    recipe = make_recipe(tmp_path, "unet", max_steps=15)
+    dataset = fixed_items(GarmentCropDataset(world_pairs, resolution=64), 4)
     stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
     before, after = _train_on_fixed_batch(recipe, stage, dataset)
     assert after < before, (before, after)
@@ -68,12 +69,16 @@ def test_unet_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs, tiny_pi
     assert (export / "model_index.json").is_file() and (export / "matcher").is_dir()
 
 
-def test_unet_stage_without_matching_has_no_match_terms(tmp_path, world_pairs, tiny_pipeline_factory):
-    recipe = tiny_recipe(tmp_path, "unet")
+def test_unet_stage_without_matching_has_no_match_terms(
+    tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
+):
+    recipe = make_recipe(tmp_path, "unet")
     recipe.loss.lambda_match = 0.0
     stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
-    Trainer(recipe, stage, FixedItems(GarmentCropDataset(world_pairs, resolution=64), 4))._build()
-    batch = torch.utils.data.default_collate([GarmentCropDataset(world_pairs, resolution=64)[i] for i in range(4)])
+    Trainer(recipe, stage, fixed_items(GarmentCropDataset(world_pairs, resolution=64), 4))._build()
+    batch = torch.utils.data.default_collate(
+        [GarmentCropDataset(world_pairs, resolution=64)[i] for i in range(4)]
+    )
     out = stage.losses(batch, torch.Generator().manual_seed(0))
     assert "match_real" not in out and "match_gen" not in out
     recipe.loss.lambda_match = 0.1
@@ -81,10 +86,12 @@ def test_unet_stage_without_matching_has_no_match_terms(tmp_path, world_pairs, t
     assert out["match_real"] > 0
 
 
-def test_refiner_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs, tiny_pipeline_factory):
-    recipe = tiny_recipe(tmp_path, "refiner", max_steps=15)
+def test_refiner_stage_reduces_loss_on_a_fixed_batch(
+    tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
+):
+    recipe = make_recipe(tmp_path, "refiner", max_steps=15)
     recipe.loss.lambda_adv = 0.01
-    dataset = FixedItems(GarmentCropDataset(world_pairs, resolution=64), 4)
+    dataset = fixed_items(GarmentCropDataset(world_pairs, resolution=64), 4)
     stage = RefinerStage(recipe, pipeline=tiny_pipeline_factory())
     before, after = _train_on_fixed_batch(recipe, stage, dataset)
     assert after < before, (before, after)
@@ -92,18 +99,21 @@ def test_refiner_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs, tiny
 
 
 def _state(trainer):
-    unet = {k: v.clone() for k, v in trainer.accelerator.unwrap_model(trainer.modules["vae"]).state_dict().items()}
+    unet = {
+        k: v.clone()
+        for k, v in trainer.accelerator.unwrap_model(trainer.modules["vae"]).state_dict().items()
+    }
     opt = trainer.optimizers["main"].state_dict()["state"]
     return unet, opt
 
 
-def test_resume_continues_exactly(tmp_path, world_pairs):
+def test_resume_continues_exactly(tmp_path, world_pairs, make_recipe):
     data = RandomCropDataset(world_pairs, resolution=32)
-    straight = tiny_recipe(tmp_path / "a", "vae", max_steps=6, ema_decay=0.9)
+    straight = make_recipe(tmp_path / "a", "vae", max_steps=6, ema_decay=0.9)
     torch.manual_seed(0)
     t1 = Trainer(straight, VaeStage(straight), data)
     t1.train()
-    interrupted = tiny_recipe(tmp_path / "b", "vae", max_steps=6, ema_decay=0.9)
+    interrupted = make_recipe(tmp_path / "b", "vae", max_steps=6, ema_decay=0.9)
     interrupted.log.checkpoint_every = 2
     torch.manual_seed(0)
     Trainer(interrupted, VaeStage(interrupted), data).train(max_steps=4)
@@ -121,8 +131,8 @@ def test_resume_continues_exactly(tmp_path, world_pairs):
     assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3, 4, 5, 6]
 
 
-def test_interrupted_checkpoint_is_ignored(tmp_path, world_pairs):
-    recipe = tiny_recipe(tmp_path, "vae", max_steps=2)
+def test_interrupted_checkpoint_is_ignored(tmp_path, world_pairs, make_recipe):
+    recipe = make_recipe(tmp_path, "vae", max_steps=2)
     recipe.log.checkpoint_every = 1
     Trainer(recipe, VaeStage(recipe), RandomCropDataset(world_pairs, resolution=32)).train()
     root = Path(recipe.output_dir) / "checkpoints"
@@ -130,7 +140,10 @@ def test_interrupted_checkpoint_is_ignored(tmp_path, world_pairs):
     half.mkdir()
     (half / "model.safetensors").write_bytes(b"partial")
     assert read_state(latest_checkpoint(recipe.output_dir))["step"] == 2
-    assert [p.name for p in list_checkpoints(recipe.output_dir)] == ["checkpoint-00000001", "checkpoint-00000002"]
+    assert [p.name for p in list_checkpoints(recipe.output_dir)] == [
+        "checkpoint-00000001",
+        "checkpoint-00000002",
+    ]
 
 
 TINY_VAE_RECIPE = """
@@ -164,8 +177,12 @@ def test_kill_9_then_resume_continues_from_the_last_checkpoint(tmp_path):
     recipe_path.write_text(TINY_VAE_RECIPE.format(out=tmp_path, steps=400))
     recipe = load_train_recipe(recipe_path)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "tryon", "train", "--recipe", str(recipe_path)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tryon", "train", "--recipe", str(recipe_path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 120
         while time.time() < deadline and len(list_checkpoints(recipe.output_dir)) < 2:

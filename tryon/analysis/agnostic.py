@@ -36,6 +36,10 @@ LOWER_PROTECTED_REGIONS: tuple[str, ...] = ("upper_arms", "lower_arms")
 #: The waist line sits this fraction of the shoulder-to-hip distance above the hips.
 WAIST_ABOVE_HIPS = 0.25
 
+#: Long tops reach this fraction of the hip-to-knee distance below the hips (the procedural
+#: world's longest tops reach 0.39; tunics and jackets similar).
+LONG_TOP_EXTENT = 0.4
+
 #: Half-width of the skirt trapezoid at the hips, as a multiple of the hip keypoints' half-spread
 #: (hip joints sit inside the body; the body outline is about 1.7 times wider).
 HIP_WIDTH_FACTOR = 1.8
@@ -115,7 +119,7 @@ def _pair(keypoints: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray] | N
     return None if left is None or right is None else (left, right)
 
 
-def _upper_base(regions: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+def _upper_base(regions: np.ndarray, keypoints: np.ndarray, height: float) -> np.ndarray:
     base = np.isin(
         regions, [REGION_INDEX["torso"], REGION_INDEX["upper_arms"], REGION_INDEX["lower_arms"]]
     )
@@ -129,6 +133,27 @@ def _upper_base(regions: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     shoulders, hips = _pair(keypoints, "shoulder"), _pair(keypoints, "hip")
     if shoulders is not None and hips is not None:
         geometry.fill_polygon(base, [shoulders[0], shoulders[1], hips[1], hips[0]])
+    if hips is not None:
+        # Long tops (tunics, jackets) hang over the thighs: a band of body width from the
+        # hips down LONG_TOP_EXTENT of the way to the knees.
+        hip_y = float(max(hips[0][1], hips[1][1]))
+        knees = _pair(keypoints, "knee")
+        if knees is not None and float(min(knees[0][1], knees[1][1])) > hip_y:
+            hem_y = hip_y + LONG_TOP_EXTENT * (float(min(knees[0][1], knees[1][1])) - hip_y)
+        else:
+            hem_y = hip_y + 0.08 * height
+        centre_x = float(hips[0][0] + hips[1][0]) / 2.0
+        half = HIP_WIDTH_FACTOR * max(abs(float(hips[0][0] - hips[1][0])) / 2.0, 0.04 * height)
+        top_y = float(min(hips[0][1], hips[1][1]))
+        geometry.fill_polygon(
+            base,
+            [
+                (centre_x - half, top_y),
+                (centre_x + half, top_y),
+                (centre_x + half, hem_y),
+                (centre_x - half, hem_y),
+            ],
+        )
     return base
 
 
@@ -187,7 +212,9 @@ def agnostic_mask_from_regions(
     Algorithm (all shapes in image pixels; keypoints with visibility >= 0.3 are used):
 
     1. ``upper``: torso + upper arms + lower arms regions, the lower half of the neck region
-       (necklines and collars), and the shoulder-hip quadrilateral of the keypoints.
+       (necklines and collars), the shoulder-hip quadrilateral of the keypoints, and a band
+       as wide as the lower trapezoid's top from the hips down 40% of the way to the knees
+       (long tops and jackets hang over the thighs).
     2. ``lower``: upper legs + lower legs regions, the torso below the waist line (a quarter
        of the shoulder-to-hip distance above the hips), and a trapezoid from the waist line
        down to the ankles (or knees if the ankles are not visible): its top is 1.8x the hip
@@ -221,7 +248,7 @@ def agnostic_mask_from_regions(
     height = person_height(regions, keypoints)
     base = np.zeros(regions.shape, dtype=bool)
     if category in ("upper", "full"):
-        base |= _upper_base(regions, keypoints)
+        base |= _upper_base(regions, keypoints, height)
     if category in ("lower", "full"):
         base |= _lower_base(regions, keypoints, height)
     if parsing is not None:

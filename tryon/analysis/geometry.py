@@ -48,12 +48,21 @@ def draw_capsule(mask: np.ndarray, p0, p1, radius: float) -> np.ndarray:
 
 
 def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    """Binary dilation of ``mask`` by a disk of ``radius`` pixels (``radius <= 0``: a copy)."""
+    """Binary dilation of ``mask`` by a disk of ``radius`` pixels (``radius <= 0``: a copy).
+
+    Small radii use a morphological ellipse kernel; from 4 pixels on, the Euclidean distance
+    transform (``distance <= radius``), whose cost does not grow with the radius.
+    """
     radius = int(radius)
     if radius <= 0:
         return mask.copy()
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+    if radius < 4:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+        return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+    if not mask.any():
+        return mask.copy()
+    distance = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return distance <= radius
 
 
 def erode(mask: np.ndarray, radius: int) -> np.ndarray:

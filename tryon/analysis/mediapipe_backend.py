@@ -15,6 +15,7 @@ bilinearly before thresholding.
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass
 
 import cv2
@@ -108,30 +109,23 @@ class MediapipeBackend:
             min_detection_confidence=float(min_detection_confidence),
         )
         self._closed = False
+        # Close the graphs when this object is collected or, at the latest, at interpreter
+        # exit (before module teardown: closing from __del__ during teardown can hang).
+        self._finalizer = weakref.finalize(
+            self, _close_graphs, self._pose, self._selfie, self._face
+        )
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
-        """Release the mediapipe graphs (idempotent)."""
-        if self._closed:
-            return
+        """Release the mediapipe graphs (idempotent; also runs at interpreter exit)."""
         self._closed = True
-        for graph in (self._pose, self._selfie, self._face):
-            try:
-                graph.close()
-            except Exception:  # pragma: no cover - closing twice or a dead graph
-                logger.debug("closing a mediapipe graph failed", exc_info=True)
+        self._finalizer()
 
     def __enter__(self) -> MediapipeBackend:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-    def __del__(self):  # pragma: no cover - best effort
-        try:
-            self.close()
-        except Exception:
-            pass
 
     # ------------------------------------------------------------------ detection
     def _run_pose(self, image: np.ndarray):
@@ -190,20 +184,26 @@ class MediapipeBackend:
         if landmarks is None and chosen is not None:
             landmarks, seg = self._pose_on_component(work, comp == chosen)
         if landmarks is None:
-            raise NoPersonFoundError("no person found in the photo (pose detection found nobody)")
-
+            # Small people: pose on overlapping tiles of the full-resolution photo.
+            landmarks, prob = self._pose_in_tiles(image)
+            if landmarks is None:
+                raise NoPersonFoundError(
+                    "no person found in the photo (pose detection found nobody)"
+                )
+            people = []
+        else:
+            # Person probability: the pose graph's own segmentation of *this* person, joined
+            # with the selfie component it overlaps (pose's mask is tight, the selfie fuller).
+            prob = seg if seg is not None else np.zeros((wh, ww), np.float32)
+            if people:
+                overlap = [int(((prob > 0.5) & (comp == c)).sum()) for c in people]
+                best = people[int(np.argmax(overlap))] if max(overlap) > 0 else chosen
+                prob = np.maximum(prob, np.where(comp == best, selfie, 0.0))
+            if scale < 1.0:
+                prob = cv2.resize(prob, (width, height), interpolation=cv2.INTER_LINEAR)
+            landmarks[:, :2] /= scale
         if len(people) > 1:
             logger.warning("%d people seen in the photo; analysing the largest one", len(people))
-        # Person probability: the pose graph's own segmentation of *this* person, joined with
-        # the selfie component it overlaps (pose's mask is tight, the selfie mask fuller).
-        prob = seg if seg is not None else np.zeros((wh, ww), np.float32)
-        if people:
-            overlap = [int(((prob > 0.5) & (comp == c)).sum()) for c in people]
-            best = people[int(np.argmax(overlap))] if max(overlap) > 0 else chosen
-            prob = np.maximum(prob, np.where(comp == best, selfie, 0.0))
-        if scale < 1.0:
-            prob = cv2.resize(prob, (width, height), interpolation=cv2.INTER_LINEAR)
-        landmarks[:, :2] /= scale
 
         face = self._face_polygon(image, landmarks)
         body = _body_landmarks(landmarks, height, width, face)
@@ -241,6 +241,36 @@ class MediapipeBackend:
             full_seg[y0:y1, x0:x1] = seg
         return landmarks, full_seg
 
+    def _pose_in_tiles(self, image: np.ndarray):
+        """Pose on 2x2 then 3x3 overlapping tiles (each scaled to ``work_size``).
+
+        Returns full-resolution landmarks and person probability of the first person found,
+        or ``(None, None)``.
+        """
+        height, width = image.shape[:2]
+        for n in (2, 3):
+            th, tw = int(np.ceil(2 * height / (n + 1))), int(np.ceil(2 * width / (n + 1)))
+            for row in range(n):
+                for col in range(n):
+                    y0 = min(height - th, row * (height - th) // max(n - 1, 1))
+                    x0 = min(width - tw, col * (width - tw) // max(n - 1, 1))
+                    tile = image[y0 : y0 + th, x0 : x0 + tw]
+                    factor = self.work_size / max(th, tw)
+                    size = (max(1, round(tw * factor)), max(1, round(th * factor)))
+                    tile = cv2.resize(tile, size, interpolation=cv2.INTER_LINEAR)
+                    landmarks, seg = self._run_pose(tile)
+                    if landmarks is None:
+                        continue
+                    landmarks[:, :2] = landmarks[:, :2] / factor + np.array([x0, y0], np.float32)
+                    prob = np.zeros((height, width), np.float32)
+                    if seg is not None:
+                        prob[y0 : y0 + th, x0 : x0 + tw] = cv2.resize(
+                            seg, (tw, th), interpolation=cv2.INTER_LINEAR
+                        )
+                    logger.info("person found in a %dx%d tile at (%d, %d)", tw, th, x0, y0)
+                    return landmarks, prob
+        return None, None
+
     def _face_polygon(self, image: np.ndarray, lm: np.ndarray) -> np.ndarray | None:
         """Face outline from face mesh on a head crop (full-res pixels), or ``None``."""
         head = lm[:11]
@@ -271,6 +301,14 @@ class MediapipeBackend:
         pts = min(faces, key=lambda f: float(np.hypot(*(f.mean(axis=0) - mid))))
         hull = cv2.convexHull(pts).reshape(-1, 2)
         return hull / factor + np.array([x0, y0], dtype=np.float32)
+
+
+def _close_graphs(*graphs) -> None:
+    for graph in graphs:
+        try:
+            graph.close()
+        except Exception:  # pragma: no cover - a graph that failed to start
+            logger.debug("closing a mediapipe graph failed", exc_info=True)
 
 
 def _body_landmarks(lm: np.ndarray, height: int, width: int, face) -> BodyLandmarks:

@@ -305,8 +305,10 @@ class PersonAnalysis:
             "image_size": {"height": self.height, "width": self.width},
             "bbox": list(self.bbox),
             "keypoint_names": list(KEYPOINT_NAMES),
-            "keypoints": [[float(v) for v in row] for row in self.keypoints],
-            "keypoints_normalised": [[float(v) for v in row] for row in self.keypoints_normalised],
+            "keypoints": [[round(float(v), 3) for v in row] for row in self.keypoints],
+            "keypoints_normalised": [
+                [round(float(v), 6) for v in row] for row in self.keypoints_normalised
+            ],
             "region_labels": list(REGION_LABELS),
             "parsing_labels": list(PARSING_LABELS),
             "files": {

@@ -6,8 +6,9 @@ torso, the face outline for the head) with a radius proportional to the body's s
 every person-mask pixel gets the part whose capsule *surface* is nearest (signed distance
 ``dist(pixel, skeleton) - radius``; a generalised Voronoi partition of the mask, computed with
 one Euclidean distance transform per part, Felzenszwalb & Huttenlocher's algorithm as
-implemented by OpenCV). Thin parts in front of thick ones (an arm across the torso) win inside
-their radius because their signed distance is negative there. Head pixels inside the face
+implemented by OpenCV). Parts usually in front (arms, hands, feet; see ``PRIORITY``) win
+everywhere inside their own capsule, so an arm across the torso or a hand on the hip keeps
+its label. Head pixels inside the face
 outline are ``face``, the rest ``hair``.
 """
 
@@ -19,23 +20,32 @@ import cv2
 import numpy as np
 
 from tryon.analysis import geometry
-from tryon.body import KEYPOINT_INDEX, REGION_INDEX, REGION_LABELS, check_keypoints
+from tryon.body import KEYPOINT_INDEX, REGION_INDEX, check_keypoints
 
 #: A landmark with at least this visibility is used for its limb.
 LIMB_VISIBILITY = 0.3
 
-#: Capsule radii as fractions of the body unit (shoulder-joint distance, see ``body_unit``).
+#: Capsule radii as fractions of the body unit (shoulder-joint distance, see ``body_unit``),
+#: tuned on 40 world images against ground truth (benchmarks/bench_analysis.py).
 PART_RADII: dict[str, float] = {
     "torso": 0.18,
-    "upper_arms": 0.22,
-    "lower_arms": 0.18,
-    "hands": 0.16,
-    "upper_legs": 0.30,
-    "lower_legs": 0.22,
-    "feet": 0.14,
+    "upper_arms": 0.13,
+    "lower_arms": 0.11,
+    "hands": 0.14,
+    "upper_legs": 0.25,
+    "lower_legs": 0.18,
+    "feet": 0.16,
     "neck": 0.18,
     "head": 0.20,
 }
+
+#: Parts drawn in front of the others: inside their capsule they win over any part of lower
+#: priority (an arm across the torso, a hand on the hip, a foot over the lower leg).
+PRIORITY: dict[str, int] = {"upper_arms": 1, "lower_arms": 2, "hands": 3, "feet": 3}
+
+#: The hand's skeleton runs from the wrist to this multiple of the wrist-to-hand-landmark
+#: vector (the pose's hand landmarks sit at the knuckles; fingers reach further).
+HAND_EXTENT = 1.3
 
 _LIMBS: tuple[tuple[str, str, str], ...] = (
     ("upper_arms", "shoulder", "elbow"),
@@ -118,13 +128,27 @@ def _segment_mask(shape, p0, p1) -> np.ndarray:
     return geometry.draw_capsule(mask, p0[:2], p1[:2], 0.75)
 
 
-def part_skeletons(landmarks: BodyLandmarks, shape: tuple[int, int]) -> dict[str, np.ndarray]:
-    """Rasterised skeleton of every part (bool masks), keyed by part name (``head`` included)."""
+def _beyond(shape, origin, direction) -> np.ndarray:
+    """Bool mask of the half-plane ``(p - origin) . direction >= 0``."""
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32) + 0.5
+    d = np.asarray(direction[:2], dtype=np.float32)
+    return (xs - origin[0]) * d[0] + (ys - origin[1]) * d[1] >= 0
+
+
+def part_skeletons(
+    landmarks: BodyLandmarks, shape: tuple[int, int]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Rasterised skeleton of every part (bool masks), keyed by part name (``head`` included),
+    and for hands and feet the half-plane they are confined to (beyond the wrist along the
+    forearm, beyond the foot's root along the shin)."""
     kp = landmarks.keypoints
     skel: dict[str, np.ndarray] = {}
+    allowed: dict[str, np.ndarray] = {}
 
-    def add(name: str, mask: np.ndarray) -> None:
+    def add(name: str, mask: np.ndarray, region: np.ndarray | None = None) -> None:
         skel[name] = skel[name] | mask if name in skel else mask
+        if region is not None:
+            allowed[name] = allowed[name] | region if name in allowed else region
 
     ls, rs = _kp(landmarks, "left_shoulder"), _kp(landmarks, "right_shoulder")
     lh, rh = _kp(landmarks, "left_hip"), _kp(landmarks, "right_hip")
@@ -145,19 +169,31 @@ def part_skeletons(landmarks: BodyLandmarks, shape: tuple[int, int]) -> dict[str
             tip = landmarks.hand_tips[side_index]
             if tip[2] < LIMB_VISIBILITY:
                 tip = wrist + 0.3 * (wrist - elbow)
-            add("hands", _segment_mask(shape, wrist, tip))
+            # Fingers reach past the pose's hand landmarks (knuckles): extend by 30%.
+            add(
+                "hands",
+                _segment_mask(shape, wrist, wrist + HAND_EXTENT * (tip - wrist)),
+                _beyond(shape, wrist, wrist - elbow),
+            )
         ankle = kp[KEYPOINT_INDEX[f"{side}_ankle"]]
         if ankle[2] >= LIMB_VISIBILITY:
             toe, heel = landmarks.foot_tips[side_index], landmarks.heels[side_index]
             feet = np.zeros(shape, dtype=bool)
-            if toe[2] >= LIMB_VISIBILITY:
-                feet |= _segment_mask(shape, ankle, toe)
+            # Shoes start a little above the ankle joint: move the foot's root up by a third
+            # of the ankle-heel distance.
+            root = ankle.copy()
             if heel[2] >= LIMB_VISIBILITY:
-                feet |= _segment_mask(shape, ankle, heel)
+                root[:2] -= np.array([0.0, abs(float(heel[1] - ankle[1])) / 3.0])
+            if toe[2] >= LIMB_VISIBILITY:
+                feet |= _segment_mask(shape, root, toe)
+            if heel[2] >= LIMB_VISIBILITY:
+                feet |= _segment_mask(shape, root, heel)
             if not feet.any():
                 feet = _segment_mask(shape, ankle, ankle + np.array([0.0, 0.05 * shape[0], 0.0]))
-            add("feet", feet)
-    return skel
+            knee = kp[KEYPOINT_INDEX[f"{side}_knee"]]
+            shin = ankle - knee if knee[2] >= LIMB_VISIBILITY else np.array([0.0, 1.0, 0.0])
+            add("feet", feet, _beyond(shape, root, shin))
+    return skel, allowed
 
 
 def parse_regions(
@@ -186,7 +222,7 @@ def parse_regions(
         return regions
     unit = body_unit(landmarks, extent[1] - extent[0] + 1)
 
-    skel = part_skeletons(landmarks, shape)
+    skel, allowed = part_skeletons(landmarks, shape)
     face_poly = landmarks.face_polygon
     if face_poly is None or len(face_poly) < 3:
         face_poly = face_ellipse(landmarks, unit)
@@ -204,6 +240,15 @@ def parse_regions(
     scores = np.empty((len(names), *shape), dtype=np.float32)
     for i, name in enumerate(names):
         scores[i] = _distance_to(skel[name]) - radii[name] * unit
+        if name in PRIORITY:
+            scores[i][scores[i] <= 0] -= 10.0 * unit * PRIORITY[name]
+        if name in allowed:
+            scores[i][~allowed[name]] = np.inf
+    if "head" in skel:
+        # Hair ends at the chin line: below it the head capsule does not compete (collars
+        # and shoulders next to the neck are not hair).
+        chin_y = int(np.ceil(np.asarray(face_poly)[:, 1].max()))
+        scores[names.index("head"), max(chin_y, 0) :] = np.inf
     winner = np.argmin(scores, axis=0)
     labels = np.zeros(len(names), dtype=np.uint8)
     for i, name in enumerate(names):
@@ -214,4 +259,4 @@ def parse_regions(
     return regions
 
 
-__all__ = ["BodyLandmarks", "PART_RADII", "REGION_LABELS", "body_unit", "parse_regions"]
+__all__ = ["PART_RADII", "BodyLandmarks", "body_unit", "parse_regions"]

@@ -16,7 +16,7 @@ import sys
 from tryon import __version__
 
 # Subcommand modules, in the order `tryon --help` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("doctor", "train", "eval", "world")
+SUBCOMMANDS: tuple[str, ...] = ("doctor", "train", "eval", "world", "analyse", "render")
 
 
 class CliError(Exception):

@@ -16,7 +16,7 @@ def register(subparsers) -> None:
         "several GPUs through `accelerate launch -m tryon train ...`. A run resumes from the "
         "newest complete checkpoint in its output_dir.",
     )
-    parser.add_argument("--recipe", required=True, help="training recipe TOML (kind = \"train\")")
+    parser.add_argument("--recipe", required=True, help='training recipe TOML (kind = "train")')
     parser.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
     parser.add_argument("--output-dir", default=None, help="override the recipe's output_dir")
     parser.add_argument("--export-dir", default=None, help="override the recipe's export_dir")
@@ -38,11 +38,15 @@ def run(args) -> int:
         raise CliError(f"--max-steps must be positive, got {args.max_steps}")
     resolve_threads()
     result = run_training(recipe, max_steps=args.max_steps, resume=not args.no_resume)
-    print(json.dumps({
-        "stage": recipe.stage,
-        "step": result.step,
-        "losses": result.last_losses,
-        "seconds": round(result.seconds, 1),
-        "export_dir": str(result.export_dir) if result.export_dir else None,
-    }))
+    print(
+        json.dumps(
+            {
+                "stage": recipe.stage,
+                "step": result.step,
+                "losses": result.last_losses,
+                "seconds": round(result.seconds, 1),
+                "export_dir": str(result.export_dir) if result.export_dir else None,
+            }
+        )
+    )
     return 0

@@ -4,10 +4,10 @@
   order ("a crimson striped tee", "short-sleeved shirt in navy blue", "wide-leg khaki
   trousers with white pinstripes"). Invariant the parser relies on: the main colour is always
   named before the second colour.
-* :func:`exact_caption` writes every applicable attribute as ``key=value`` pairs separated by
-  ``"; "`` (keys in :data:`tryon.data.garments.ATTRIBUTE_KEYS` order, ``"none"`` values and the
-  derived ``category`` left out). ``parse_caption(exact_caption(a)) == a`` for every valid
-  attribute dict ``a``.
+* :func:`exact_caption` writes the attributes as ``key value`` fields separated by ``"; "``
+  ("type t-shirt; colour red; pattern stripes_h; colour2 white; neckline crew"), leaving out
+  what the type implies. ``parse_caption(exact_caption(a)) == a`` for every valid attribute
+  dict ``a``.
 * :func:`parse_caption` reads the exact form exactly, and natural captions best-effort
   (longest-match keyword spotting): it returns the attributes it finds.
 """
@@ -19,7 +19,13 @@ import re
 import numpy as np
 
 from tryon.body import GARMENT_CATEGORY, GARMENT_TYPES
-from tryon.data.garments import ATTRIBUTE_KEYS, NONE, TWO_COLOUR_PATTERNS, validate_attributes
+from tryon.data.garments import (
+    ATTRIBUTE_KEYS,
+    NONE,
+    TWO_COLOUR_PATTERNS,
+    TYPE_OPTIONS,
+    validate_attributes,
+)
 from tryon.data.palette import COLOUR_SYNONYMS
 
 #: Words captions use for each garment type (the canonical name first).
@@ -87,7 +93,11 @@ _PATTERN_WORDS: dict[str, str] = {
     "plain": "solid",
     "solid": "solid",
 }
-_SLEEVE_ADJ = {"sleeveless": ("sleeveless",), "short": ("short-sleeved",), "long": ("long-sleeved",)}
+_SLEEVE_ADJ = {
+    "sleeveless": ("sleeveless",),
+    "short": ("short-sleeved",),
+    "long": ("long-sleeved",),
+}
 _SLEEVE_WITH = {"short": ("with short sleeves",), "long": ("with long sleeves",)}
 _SLEEVE_WORDS = {
     "sleeveless": "sleeveless",
@@ -130,17 +140,33 @@ _NECK_WORDS = {
 }
 # Fit words depend on the type family.
 _FIT_ADJ = {
-    "default": {"slim": ("slim", "slim-fit", "fitted"), "regular": ("", "regular-fit"),
-                "loose": ("loose", "oversized", "relaxed")},
-    "legs": {"slim": ("slim", "skinny", "slim-fit"), "regular": ("", "straight-leg"),
-             "loose": ("wide-leg", "loose", "baggy")},
+    "default": {
+        "slim": ("slim", "slim-fit", "fitted"),
+        "regular": ("", "regular-fit"),
+        "loose": ("loose", "oversized", "relaxed"),
+    },
+    "legs": {
+        "slim": ("slim", "skinny", "slim-fit"),
+        "regular": ("", "straight-leg"),
+        "loose": ("wide-leg", "loose", "baggy"),
+    },
     "skirt": {"slim": ("pencil",), "regular": ("a-line",), "loose": ("flared",)},
 }
 _FIT_WORDS = {
-    "slim": "slim", "slim-fit": "slim", "fitted": "slim", "skinny": "slim", "pencil": "slim",
-    "regular-fit": "regular", "straight-leg": "regular", "a-line": "regular",
-    "loose": "loose", "oversized": "loose", "relaxed": "loose", "wide-leg": "loose",
-    "baggy": "loose", "flared": "loose",
+    "slim": "slim",
+    "slim-fit": "slim",
+    "fitted": "slim",
+    "skinny": "slim",
+    "pencil": "slim",
+    "regular-fit": "regular",
+    "straight-leg": "regular",
+    "a-line": "regular",
+    "loose": "loose",
+    "oversized": "loose",
+    "relaxed": "loose",
+    "wide-leg": "loose",
+    "baggy": "loose",
+    "flared": "loose",
 }
 _LENGTH_ADJ = {
     "short": ("", "short"),
@@ -152,8 +178,14 @@ _LENGTH_ADJ = {
     "maxi": ("maxi",),
 }
 _LENGTH_WORDS = {
-    "knee-length": "knee", "bermuda": "knee", "cropped": "cropped", "ankle-length": "cropped",
-    "full-length": "full", "mini": "mini", "midi": "midi", "maxi": "maxi",
+    "knee-length": "knee",
+    "bermuda": "knee",
+    "cropped": "cropped",
+    "ankle-length": "cropped",
+    "full-length": "full",
+    "mini": "mini",
+    "midi": "midi",
+    "maxi": "maxi",
 }
 
 
@@ -260,43 +292,61 @@ def natural_caption(attributes: dict[str, str], rng: np.random.Generator) -> str
     return re.sub(r"\s+", " ", text).strip()
 
 
-def exact_caption(attributes: dict[str, str]) -> str:
-    """The attribute-exact caption: ``"type=t-shirt; colour=red; pattern=stripes_h; ..."``.
+_DEFAULTS = {"pattern": "solid", "fit": "regular"}
 
-    Keys follow :data:`ATTRIBUTE_KEYS` order; ``category`` and ``"none"`` values are left out
-    (:func:`parse_caption` restores them).
+
+def _implied(gtype: str, key: str) -> str | None:
+    """The value of ``key`` the type implies (its only option, or the default), else None."""
+    opts = TYPE_OPTIONS[gtype].get(key)
+    if opts is not None and len(opts) == 1:
+        return opts[0]
+    return _DEFAULTS.get(key)
+
+
+def exact_caption(attributes: dict[str, str]) -> str:
+    """The attribute-exact caption, e.g. ``"type t-shirt; colour red; pattern stripes_h;
+    colour2 white; neckline crew; fit slim"``.
+
+    ``key value`` fields in :data:`ATTRIBUTE_KEYS` order, separated by ``"; "``. Left out
+    (and restored by :func:`parse_caption`): ``category``, ``"none"`` values, values the type
+    allows only one of (a t-shirt's short sleeves) and the defaults ``pattern solid`` and
+    ``fit regular``. At most about 30 WordPiece tokens.
     """
     validate_attributes(attributes)
-    parts = []
-    for key in ATTRIBUTE_KEYS:
-        if key == "category":
-            continue
+    gtype = attributes["type"]
+    parts = [f"type {gtype}"]
+    for key in ATTRIBUTE_KEYS[2:]:
         value = attributes.get(key, NONE)
-        if value != NONE:
-            parts.append(f"{key}={value}")
+        if value != NONE and value != _implied(gtype, key):
+            parts.append(f"{key} {value}")
     return "; ".join(parts)
 
 
+_EXACT_RE = re.compile(r"^\s*type [^;]+;\s*colour ")
+
+
 def is_exact_caption(text: str) -> bool:
-    """Whether ``text`` is in the exact attribute form (starts with ``type=``)."""
-    return isinstance(text, str) and text.strip().startswith("type=")
+    """Whether ``text`` is in the exact attribute form (``"type ...; colour ...; ..."``)."""
+    return isinstance(text, str) and _EXACT_RE.match(text) is not None
 
 
 def _parse_exact(text: str) -> dict[str, str]:
-    attrs = dict.fromkeys(ATTRIBUTE_KEYS, NONE)
-    attrs["fit"] = "regular"
+    found: dict[str, str] = {}
     for part in text.split(";"):
         part = part.strip()
         if not part:
             continue
-        key, sep, value = part.partition("=")
-        key = key.strip()
-        if not sep or key not in ATTRIBUTE_KEYS or key == "category":
+        key, sep, value = part.partition(" ")
+        if not sep or key not in ATTRIBUTE_KEYS or key == "category" or key in found:
             raise ValueError(f"bad attribute {part!r} in exact caption {text!r}")
-        attrs[key] = value.strip()
-    if attrs["type"] not in GARMENT_CATEGORY:
+        found[key] = value.strip()
+    gtype = found.get("type")
+    if gtype not in GARMENT_CATEGORY:
         raise ValueError(f"exact caption {text!r} has no valid type")
-    attrs["category"] = GARMENT_CATEGORY[attrs["type"]]
+    attrs = {"type": gtype, "category": GARMENT_CATEGORY[gtype]}
+    for key in ATTRIBUTE_KEYS[2:]:
+        implied = _implied(gtype, key)
+        attrs[key] = found.get(key, implied if implied is not None else NONE)
     return validate_attributes(attrs)
 
 

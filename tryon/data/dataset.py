@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from tryon.body import CATEGORY_PARSING_LABELS, PARSING_INDEX
 from tryon.data.captions import exact_caption, natural_caption
 from tryon.data.garments import (
     HELDOUT_COMBINATIONS,
@@ -35,7 +36,7 @@ from tryon.data.render import (
     Rendering,
     check_size,
     prepare_person,
-    render_outfit,
+    render_outfits,
     sample_background,
 )
 
@@ -76,14 +77,14 @@ class PairSpec:
 def _heldout_garment(rng: np.random.Generator, category: str | None) -> GarmentSpec:
     from tryon.body import GARMENT_CATEGORY
 
-    combos = sorted(c for c in HELDOUT_COMBINATIONS if category is None or GARMENT_CATEGORY[c[1]] == category)
+    combos = sorted(
+        c for c in HELDOUT_COMBINATIONS if category is None or GARMENT_CATEGORY[c[1]] == category
+    )
     colour, gtype = combos[int(rng.integers(len(combos)))]
     return sample_garment(rng, gtype, colour=colour, exclude_heldout=False)
 
 
-def sample_pair(
-    seed: int, split: str, index: int, caption_mode: str = "natural"
-) -> PairSpec:
+def sample_pair(seed: int, split: str, index: int, caption_mode: str = "natural") -> PairSpec:
     """Sample pair ``index`` of ``split`` (deterministic in ``(seed, split, index)``)."""
     if caption_mode not in CAPTION_MODES:
         raise ValueError(f"caption_mode must be one of {CAPTION_MODES}, got {caption_mode!r}")
@@ -128,19 +129,31 @@ def sample_pair(
     return PairSpec(person, background, outfit_a, outfit_b, category, b, caption)
 
 
-def render_pair_spec(spec: PairSpec, size=(512, 384)) -> tuple[Rendering, Rendering]:
-    """Render a sampled pair: ``(A, B)`` sharing person, pose, background and other garments."""
+def render_pair_spec(
+    spec: PairSpec, size=(512, 384), mask_slots: tuple[str, ...] | None = None
+) -> tuple[Rendering, Rendering]:
+    """Render a sampled pair: ``(A, B)`` sharing person, pose, background and other garments.
+
+    ``mask_slots`` limits the garment masks computed (default: all worn slots).
+    """
     prepared = prepare_person(spec.person, spec.background, size)
-    cache: dict = {}
-    return render_outfit(prepared, spec.outfit_a, cache), render_outfit(prepared, spec.outfit_b, cache)
+    return render_outfits(prepared, spec.outfit_a, spec.outfit_b, mask_slots)
 
 
 def _agnostic(regions, keypoints, category, parsing_a, parsing_b) -> np.ndarray:
+    """Union of the agnostic masks with A's and with B's parsing, in one call.
+
+    :func:`tryon.analysis.agnostic_mask_from_regions` dilates (base | garment pixels) and then
+    removes protected regions; dilation distributes over union, so marking the garment pixels
+    of both A and B in one parsing map gives exactly the union of the two masks.
+    """
     from tryon.analysis import agnostic_mask_from_regions
 
-    mask = agnostic_mask_from_regions(regions, keypoints, category, parsing=parsing_a)
-    mask |= agnostic_mask_from_regions(regions, keypoints, category, parsing=parsing_b)
-    return mask
+    labels = [PARSING_INDEX[n] for n in CATEGORY_PARSING_LABELS[category]]
+    both = parsing_b.copy()
+    in_a = np.isin(parsing_a, labels) & ~np.isin(parsing_b, labels)
+    both[in_a] = labels[0]
+    return agnostic_mask_from_regions(regions, keypoints, category, parsing=both)
 
 
 def _image_tensor(image: np.ndarray) -> torch.Tensor:
@@ -207,16 +220,19 @@ class WorldPairDataset(Dataset):
             raise IndexError(f"index {index} out of range for length {self.length}")
         return index
 
-    def render(self, index: int) -> tuple[PairSpec, Rendering, Rendering]:
+    def render(
+        self, index: int, mask_slots: tuple[str, ...] | None = None
+    ) -> tuple[PairSpec, Rendering, Rendering]:
         """Sample and render item ``index`` without converting to tensors."""
         spec = self.pair_spec(index)
-        a, b = render_pair_spec(spec, self.size)
+        a, b = render_pair_spec(spec, self.size, mask_slots)
         return spec, a, b
 
     def __getitem__(self, index: int) -> dict:
         index = self._check_index(index)
-        spec, a, b = self.render(index)
+        spec = self.pair_spec(index)
         slot = spec.garment_b.slot
+        a, b = render_pair_spec(spec, self.size, (slot,))
         agnostic = _agnostic(b.regions, b.keypoints, spec.category, a.parsing, b.parsing)
         return {
             "source": _image_tensor(a.image),

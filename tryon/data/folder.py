@@ -61,33 +61,113 @@ _DIRS = {
 }
 
 # OpenPose keypoint names (COCO-18 and BODY_25) -> COCO-17 order.
-_OP18 = ("nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
-         "left_elbow", "left_wrist", "right_hip", "right_knee", "right_ankle", "left_hip",
-         "left_knee", "left_ankle", "right_eye", "left_eye", "right_ear", "left_ear")
-_OP25 = ("nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
-         "left_elbow", "left_wrist", "mid_hip", "right_hip", "right_knee", "right_ankle",
-         "left_hip", "left_knee", "left_ankle", "right_eye", "left_eye", "right_ear",
-         "left_ear", "left_big_toe", "left_small_toe", "left_heel", "right_big_toe",
-         "right_small_toe", "right_heel")
+_OP18 = (
+    "nose",
+    "neck",
+    "right_shoulder",
+    "right_elbow",
+    "right_wrist",
+    "left_shoulder",
+    "left_elbow",
+    "left_wrist",
+    "right_hip",
+    "right_knee",
+    "right_ankle",
+    "left_hip",
+    "left_knee",
+    "left_ankle",
+    "right_eye",
+    "left_eye",
+    "right_ear",
+    "left_ear",
+)
+_OP25 = (
+    "nose",
+    "neck",
+    "right_shoulder",
+    "right_elbow",
+    "right_wrist",
+    "left_shoulder",
+    "left_elbow",
+    "left_wrist",
+    "mid_hip",
+    "right_hip",
+    "right_knee",
+    "right_ankle",
+    "left_hip",
+    "left_knee",
+    "left_ankle",
+    "right_eye",
+    "left_eye",
+    "right_ear",
+    "left_ear",
+    "left_big_toe",
+    "left_small_toe",
+    "left_heel",
+    "right_big_toe",
+    "right_small_toe",
+    "right_heel",
+)
 
 # LIP / CIHP 20-label parsing (VITON-HD image-parse-v3) -> PARSING_LABELS names.
 LIP_TO_PARSING: dict[int, str] = {
-    0: "background", 1: "hair", 2: "hair", 3: "hands", 4: "face", 5: "top", 6: "one_piece",
-    7: "top", 8: "feet", 9: "bottom", 10: "neck", 11: "top", 12: "bottom", 13: "face",
-    14: "arms", 15: "arms", 16: "legs", 17: "legs", 18: "shoes", 19: "shoes",
+    0: "background",
+    1: "hair",
+    2: "hair",
+    3: "hands",
+    4: "face",
+    5: "top",
+    6: "one_piece",
+    7: "top",
+    8: "feet",
+    9: "bottom",
+    10: "neck",
+    11: "top",
+    12: "bottom",
+    13: "face",
+    14: "arms",
+    15: "arms",
+    16: "legs",
+    17: "legs",
+    18: "shoes",
+    19: "shoes",
 }
 # DressCode label maps (18 labels) -> PARSING_LABELS names.
 DRESSCODE_TO_PARSING: dict[int, str] = {
-    0: "background", 1: "hair", 2: "hair", 3: "face", 4: "top", 5: "bottom", 6: "bottom",
-    7: "one_piece", 8: "bottom", 9: "shoes", 10: "shoes", 11: "face", 12: "legs", 13: "legs",
-    14: "arms", 15: "arms", 16: "background", 17: "top",
+    0: "background",
+    1: "hair",
+    2: "hair",
+    3: "face",
+    4: "top",
+    5: "bottom",
+    6: "bottom",
+    7: "one_piece",
+    8: "bottom",
+    9: "shoes",
+    10: "shoes",
+    11: "face",
+    12: "legs",
+    13: "legs",
+    14: "arms",
+    15: "arms",
+    16: "background",
+    17: "top",
 }
 # Coarse body regions from a parsing map, for folders without regions/ (garment pixels are
 # taken as the body part they mostly cover).
 PARSING_TO_REGION: dict[str, str] = {
-    "background": "background", "hair": "hair", "face": "face", "neck": "neck",
-    "arms": "upper_arms", "hands": "hands", "legs": "upper_legs", "feet": "feet",
-    "top": "torso", "bottom": "upper_legs", "one_piece": "torso", "shoes": "feet",
+    "background": "background",
+    "hair": "hair",
+    "face": "face",
+    "neck": "neck",
+    "arms": "upper_arms",
+    "hands": "hands",
+    "legs": "upper_legs",
+    "feet": "feet",
+    "top": "torso",
+    "bottom": "upper_legs",
+    "one_piece": "torso",
+    "shoes": "feet",
 }
 
 
@@ -228,7 +308,9 @@ class FolderPairDataset(Dataset):
         if self.captions:
             ids = sorted(self.captions)
         else:
-            ids = sorted(p.stem for p in self.images_dir.iterdir() if p.suffix.lower() in IMAGE_EXTS)
+            ids = sorted(
+                p.stem for p in self.images_dir.iterdir() if p.suffix.lower() in IMAGE_EXTS
+            )
         return [(i, i) for i in ids]
 
     def __len__(self) -> int:
@@ -290,7 +372,9 @@ class FolderPairDataset(Dataset):
         h, w = image.shape[:2]
         scale, top, left = letterbox_params(h, w, self.size)
         image = _letterbox(image, self.size, 255, nearest=False)
-        labels = [None if lab is None else _letterbox(lab, self.size, 0, nearest=True) for lab in labels]
+        labels = [
+            None if lab is None else _letterbox(lab, self.size, 0, nearest=True) for lab in labels
+        ]
         if keypoints is not None and (h, w) != self.size:
             keypoints = keypoints.copy()
             keypoints[:, 0] = keypoints[:, 0] * scale + left
@@ -343,7 +427,9 @@ class FolderPairDataset(Dataset):
             item["regions"] = torch.from_numpy(regions.astype(np.int64))
         if parsing is not None and category is not None:
             labels = [PARSING_INDEX[n] for n in CATEGORY_PARSING_LABELS[category]]
-            item["garment_mask"] = torch.from_numpy(np.isin(parsing, labels)[None].astype(np.float32))
+            item["garment_mask"] = torch.from_numpy(
+                np.isin(parsing, labels)[None].astype(np.float32)
+            )
         if self.agnostic and category is not None and keypoints is not None:
             reg = regions if regions is not None else regions_from_parsing(parsing)
             if reg is not None and source.shape[:2] == target.shape[:2]:
@@ -351,10 +437,15 @@ class FolderPairDataset(Dataset):
 
                 mask = agnostic_mask_from_regions(reg, keypoints, category, parsing=parsing)
                 if src_parsing is not None and src_parsing.shape == reg.shape:
-                    mask |= agnostic_mask_from_regions(reg, keypoints, category, parsing=src_parsing)
+                    mask |= agnostic_mask_from_regions(
+                        reg, keypoints, category, parsing=src_parsing
+                    )
                 item["agnostic_mask"] = torch.from_numpy(mask[None].astype(np.float32))
-        gpath = _find_file(self.dirs["garments"], [tgt_id] + (
-            [tgt_id[:-2] + "_1"] if tgt_id.endswith("_0") else []), IMAGE_EXTS)
+        gpath = _find_file(
+            self.dirs["garments"],
+            [tgt_id] + ([tgt_id[:-2] + "_1"] if tgt_id.endswith("_0") else []),
+            IMAGE_EXTS,
+        )
         if gpath is not None:
             g = self._read_image(gpath)
             if self.size is not None:

@@ -142,6 +142,16 @@ HELDOUT_COMBINATIONS: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
+# Second colours of two-colour patterns: palette colours at least 35 CIE76 units away.
+_CONTRASTING: dict[str, tuple[str, ...]] = {
+    name: tuple(
+        c
+        for c in COLOUR_NAMES
+        if delta_e(np.array(PALETTE[c].lab), np.array(PALETTE[name].lab)) > 35.0
+    )
+    for name in COLOUR_NAMES
+}
+
 # Colours that look like jeans (denim-dyed) get picked more often for jeans.
 _DENIM_COLOURS = ("blue", "navy", "sky blue", "black", "charcoal", "grey", "white")
 
@@ -288,11 +298,7 @@ def sample_garment(
         pattern = _choice(rng, opts["pattern"], opts["pattern_weights"])
         colour2 = NONE
         if pattern in TWO_COLOUR_PATTERNS:
-            lab = np.array(PALETTE[main].lab)
-            far = [
-                c for c in COLOUR_NAMES if delta_e(np.array(PALETTE[c].lab), lab) > 35.0
-            ]
-            colour2 = _choice(rng, far)
+            colour2 = _choice(rng, _CONTRASTING[main])
         spec = GarmentSpec(
             type=gtype,
             colour=main,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tryon.data.rgb import channels, times_colour
+
 # A fixed tile of fabric grain (uniform noise in [-1, 1]); built from a local generator,
 # never from global random state, so every process sees the same tile.
 _GRAIN = (np.random.default_rng(20240611).random((64, 64), dtype=np.float32) * 2 - 1).astype(
@@ -62,10 +64,6 @@ def _grain(u: np.ndarray, v: np.ndarray, px: float) -> np.ndarray:
     return _GRAIN[iv, iu]
 
 
-def _mix(base: np.ndarray, other: np.ndarray, m: np.ndarray) -> np.ndarray:
-    return base + (other - base) * m[..., None]
-
-
 def pattern_colour(
     pattern: str,
     u: np.ndarray,
@@ -90,15 +88,15 @@ def pattern_colour(
         ``(h, w, 3)`` float32 sRGB in ``[0, 255]``.
     """
     px = float(pixels_per_unit)
-    base = np.asarray(colour, dtype=np.float32)
-    c2 = np.asarray(colour2 if colour2 is not None else colour, dtype=np.float32)
-    shape = u.shape
+    base = [float(c) for c in colour]
+    c2 = [float(c) for c in (colour2 if colour2 is not None else colour)]
     grain = _grain(u, v, px)
-    if pattern in ("solid", "stripes_h", "stripes_v", "checks", "dots", "floral"):
+    if pattern in ("solid", "stripes_h", "stripes_v", "checks", "dots"):
         p = style.period
+        g = 1.0 + 0.035 * grain
         if pattern == "solid":
-            m = None
-        elif pattern == "stripes_h":
+            return times_colour(g, base)
+        if pattern == "stripes_h":
             m = _band(v / p + style.phase_v, p * px, style.duty)
         elif pattern == "stripes_v":
             m = _band(u / p + style.phase_u, p * px, style.duty * 0.8)
@@ -106,8 +104,8 @@ def pattern_colour(
             mh = _band(v / p + style.phase_v, p * px, 0.5)
             mv = _band(u / p + style.phase_u, p * px, 0.5)
             thin = _band(v / p + style.phase_v + 0.72, p * px, 0.06) * 0.5
-            m = np.clip(0.5 * (mh + mv) + thin, 0.0, 1.0)
-        elif pattern == "dots":
+            m = np.minimum(0.5 * (mh + mv) + thin, 1.0)
+        else:
             row = np.floor(v / p + style.phase_v)
             fu = u / p + style.phase_u + 0.5 * (row % 2)
             fu = fu - np.floor(fu) - 0.5
@@ -115,22 +113,16 @@ def pattern_colour(
             fv = fv - np.floor(fv) - 0.5
             r = np.sqrt(fu * fu + fv * fv) * p * px
             m = np.clip(0.3 * p * px - r + 0.5, 0.0, 1.0)
-        else:
-            out = _floral(u, v, base, c2, style, px)
-            return out * (1.0 + 0.03 * grain)[..., None]
-        if m is None:
-            out = np.empty(shape + (3,), dtype=np.float32)
-            out[:] = base
-        else:
-            out = _mix(base, c2, m.astype(np.float32))
-        return out * (1.0 + 0.035 * grain)[..., None]
+        return channels(lambda k: (base[k] + (c2[k] - base[k]) * m) * g)
+    if pattern == "floral":
+        return _floral(u, v, base, c2, style, px, 1.0 + 0.03 * grain)
     if pattern == "denim":
         per = max(0.07, 3.0 / px)
         twill = np.sin((u * 0.8 + v) * (2 * np.pi / per)).astype(np.float32)
-        fade = 1.0 - np.clip(s * s, 0.0, 1.0)
-        white = np.float32(0.10) + 0.07 * twill + 0.08 * grain + 0.16 * fade
-        out = _mix(base, np.full(3, 235.0, dtype=np.float32), np.clip(white, 0, 1))
-        return out * (0.94 + 0.06 * twill)[..., None]
+        fade = 1.0 - np.minimum(s * s, 1.0)
+        white = np.clip(0.10 + 0.07 * twill + 0.08 * grain + 0.16 * fade, 0.0, 1.0)
+        g = 0.94 + 0.06 * twill
+        return channels(lambda k: (base[k] + (235.0 - base[k]) * white) * g)
     if pattern == "knit":
         per = max(0.12, 4.0 / px)
         t = u / per
@@ -138,10 +130,8 @@ def pattern_colour(
         w = v / (per * 0.75) + np.abs(col) * 1.4
         w = w - np.floor(w)
         rib = 0.8 + 0.2 * np.clip(np.abs(w - 0.5) * 4 - 0.3, 0, 1)
-        rib = rib * (1.0 - 0.12 * np.clip(np.abs(col) * 4 - 1.5, 0, 1))
-        out = np.empty(shape + (3,), dtype=np.float32)
-        out[:] = base
-        return out * (rib * (1 + 0.03 * grain)).astype(np.float32)[..., None]
+        rib = rib * (1.0 - 0.12 * np.clip(np.abs(col) * 4 - 1.5, 0, 1)) * (1 + 0.03 * grain)
+        return times_colour(rib, base)
     raise ValueError(f"unknown pattern {pattern!r}")
 
 
@@ -150,7 +140,7 @@ def _hash2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return x - np.floor(x)
 
 
-def _floral(u, v, base, c2, style: PatternStyle, px: float) -> np.ndarray:
+def _floral(u, v, base, c2, style: PatternStyle, px: float, g) -> np.ndarray:
     """Five-petal flowers, one per jittered cell, with a contrasting centre and leaves."""
     p = style.period
     gu = u / p + style.phase_u
@@ -166,10 +156,15 @@ def _floral(u, v, base, c2, style: PatternStyle, px: float) -> np.ndarray:
     petal = size * (0.55 + 0.45 * np.abs(np.cos(2.5 * theta)))
     m_petal = np.clip((petal - r) * px + 0.5, 0.0, 1.0)
     m_centre = np.clip((size * 0.28 - r) * px + 0.5, 0.0, 1.0)
-    centre_col = np.where(base.mean() > 140, base * 0.55, np.minimum(base * 0.5 + 130, 255))
+    light = sum(base) / 3 > 140
+    centre = [c * 0.55 if light else min(c * 0.5 + 130, 255) for c in base]
     leaf_d = np.abs(du * np.sin(h1 * 6.283 + 1) - dv * np.cos(h1 * 6.283 + 1))
     leaf = np.clip((0.05 * p - leaf_d) * px + 0.5, 0, 1) * (r < p * 0.48) * (r > size * 0.9)
-    leaf_col = base * 0.72
-    out = _mix(base, leaf_col.astype(np.float32), (leaf * 0.8).astype(np.float32))
-    out = _mix(out, c2, m_petal.astype(np.float32))
-    return _mix(out, centre_col.astype(np.float32), m_centre.astype(np.float32))
+    leaf = leaf * 0.8 * 0.28  # leaves are the base colour darkened to 72 %
+
+    def chan(k):
+        out = base[k] * (1.0 - leaf)
+        out = out + (c2[k] - out) * m_petal
+        return (out + (centre[k] - out) * m_centre) * g
+
+    return channels(chan)

@@ -68,6 +68,7 @@ class Pose:
     right_leg: float = 3.0
     left_leg: float = 3.0
     head_tilt: float = 0.0
+    head_turn: float = 0.0  # -1..1, the face turned towards the person's right (-) or left (+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class PersonSpec:
     lip_colour: tuple[int, int, int] = (180, 90, 90)
     shoe_colour: tuple[int, int, int] = SHOE_COLOURS[0]
     barefoot: bool = False
-    shoulder: float = 1.0  # half shoulder width
+    shoulder: float = 0.85  # half shoulder width
     waist: float = 0.62  # half waist width
     hips: float = 0.5  # half distance between the hip joints
     limb: float = 1.0  # limb thickness factor
@@ -136,6 +137,7 @@ def sample_pose(rng: np.random.Generator) -> Pose:
         right_leg=spread(),
         left_leg=spread(),
         head_tilt=float(rng.uniform(-6, 6)),
+        head_turn=float(rng.uniform(-1, 1) if rng.random() < 0.3 else rng.uniform(-0.2, 0.2)),
     )
 
 
@@ -159,7 +161,7 @@ def sample_person(rng: np.random.Generator) -> PersonSpec:
         lip_colour=tuple(int(v) for v in lip),
         shoe_colour=SHOE_COLOURS[int(rng.integers(len(SHOE_COLOURS)))],
         barefoot=bool(rng.random() < 0.08),
-        shoulder=float(rng.uniform(0.88, 1.08) - 0.06 * build),
+        shoulder=float(rng.uniform(0.76, 0.92) - 0.05 * build),
         waist=float(rng.uniform(0.5, 0.66) + 0.03 * build),
         hips=float(rng.uniform(0.42, 0.5) + 0.05 * build),
         limb=float(rng.uniform(0.85, 1.15)),
@@ -191,13 +193,18 @@ class Skeleton:
     head_ry: float
     height: int
     width: int
+    hidden: frozenset[str] = frozenset()  # keypoints hidden by a head turn (far ear)
 
     def keypoints(self) -> np.ndarray:
-        """``(17, 3)`` float32 keypoints in :data:`tryon.body.KEYPOINT_NAMES` order, all
-        visible (the world's people face the camera)."""
+        """``(17, 3)`` float32 keypoints in :data:`tryon.body.KEYPOINT_NAMES` order.
+
+        Visibility is 1, except 0 for an ear hidden by a strong head turn. Joints covered by
+        another body part (an arm across the body) still count as visible."""
         kp = np.ones((len(KEYPOINT_NAMES), 3), dtype=np.float32)
         for i, name in enumerate(KEYPOINT_NAMES):
             kp[i, :2] = self.points[name]
+            if name in self.hidden:
+                kp[i, 2] = 0.0
         return kp
 
     def side(self, name: str) -> float:
@@ -241,7 +248,7 @@ def build_skeleton(person: PersonSpec, height: int, width: int) -> Skeleton:
     head = np.array([0.0, 0.5])
     u["head"] = head
     hrx, hry = 0.37, 0.5
-    neck_base = np.array([0.0, 1.0 + 0.32 * person.neck])
+    neck_base = np.array([0.0, 1.0 + 0.24 * person.neck])
     u["neck_base"] = neck_base
     u["chin"] = np.array([0.0, 0.98])
     sh_y = neck_base[1] + 0.16
@@ -272,21 +279,26 @@ def build_skeleton(person: PersonSpec, height: int, width: int) -> Skeleton:
         u[f"{side}_ankle"] = ankle
         u[f"{side}_toe"] = ankle + np.array([sign * 0.1, 0.3])
     tilt = np.radians(pose.head_tilt)
-    face_dx = np.sin(tilt) * 0.06
-    u["nose"] = head + np.array([face_dx, 0.14])
+    turn = float(np.clip(pose.head_turn, -1.0, 1.0))
+    # A head turn slides the face towards the turn and hides the ear on that side.
+    face_dx = np.sin(tilt) * 0.06 + turn * 0.07
+    u["nose"] = head + np.array([face_dx + turn * 0.03, 0.14])
+    hidden = set()
     for side, sign in (("right", -1.0), ("left", 1.0)):
-        u[f"{side}_eye"] = head + np.array([face_dx + sign * 0.15, 0.0])
+        u[f"{side}_eye"] = head + np.array([face_dx + sign * 0.15 * (1 - 0.25 * abs(turn)), 0.0])
         u[f"{side}_ear"] = head + np.array([sign * hrx * 0.97, 0.04])
+        if turn * sign > 0.5:
+            hidden.add(f"{side}_ear")
 
     radii = {
-        "shoulder": 0.2 * person.limb,
-        "elbow": 0.14 * person.limb,
-        "wrist": 0.095 * person.limb,
-        "hip": 0.36 * person.limb,
-        "knee": 0.19 * person.limb,
-        "calf": 0.2 * person.limb,
-        "ankle": 0.1 * person.limb,
-        "neck": 0.17 + 0.02 * person.limb,
+        "shoulder": 0.21 * person.limb,
+        "elbow": 0.15 * person.limb,
+        "wrist": 0.1 * person.limb,
+        "hip": 0.4 * person.limb,
+        "knee": 0.2 * person.limb,
+        "calf": 0.23 * person.limb,
+        "ankle": 0.11 * person.limb,
+        "neck": 0.19 + 0.02 * person.limb,
         "hand": 0.13 * person.limb,
     }
     # Extent of the figure in head units, including hair volume, hands and shoes.
@@ -312,4 +324,5 @@ def build_skeleton(person: PersonSpec, height: int, width: int) -> Skeleton:
         head_ry=hry * scale,
         height=height,
         width=width,
+        hidden=frozenset(hidden),
     )

@@ -41,6 +41,7 @@ from tryon.data.garments import NONE, GarmentSpec, Outfit
 from tryon.data.palette import PALETTE
 from tryon.data.patterns import PatternStyle, pattern_colour
 from tryon.data.person import PersonSpec, Skeleton, build_skeleton
+from tryon.data.rgb import blend_into, stack3, times_colour
 from tryon.data.shapes import chaikin, ellipse, lerp, tube
 
 logger = logging.getLogger(__name__)
@@ -63,12 +64,17 @@ class Layer:
     y0: int
     x0: int
     alpha: np.ndarray  # (h, w) float32 in [0, 1]
-    inv: np.ndarray  # (h, w, 1) float32, 1 - alpha
+    inv: np.ndarray  # (h, w) float32, 1 - alpha
     premult: np.ndarray  # (h, w, 3) float32, rgb * alpha
     hard: np.ndarray  # (h, w) bool, alpha >= 0.5
     parsing: int
     region: int | None = None
     slot: str | None = None
+
+    @functools.cached_property
+    def inv3(self) -> np.ndarray:
+        """``inv`` repeated over the three colour channels (made once, used per image)."""
+        return stack3(self.inv)
 
     @property
     def slices(self) -> tuple[slice, slice]:
@@ -104,7 +110,8 @@ def _raster(polys: list[np.ndarray], height: int, width: int):
     mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
     off = np.array([x0 + 0.5, y0 + 0.5])
     pts = [np.round((p - off) * _FIX).astype(np.int32) for p in polys]
-    cv2.fillPoly(mask, pts, 255, cv2.LINE_AA, _SHIFT)
+    for q in pts:  # one call per polygon: fillPoly treats overlaps of a list as holes
+        cv2.fillPoly(mask, [q], 255, cv2.LINE_AA, _SHIFT)
     return x0, y0, mask, pts
 
 
@@ -164,20 +171,17 @@ def make_layer(
     alpha = mask.astype(np.float32) * np.float32(1.0 / 255.0)
     xs, ys = _grid(x0, y0, h, w)
     u, v, s, n2, length = _axis_coords(piece, xs, ys)
-    inv_unit = np.float32(1.0 / unit)
-    uu, vv = u * inv_unit, v * inv_unit
     shade = _shade(s, n2, ambient)
+    solid = getattr(colour_fn, "solid", None)
+    if solid is None or piece.folds or piece.flare:
+        inv_unit = np.float32(1.0 / unit)
+        uu, vv = u * inv_unit, v * inv_unit
     for fu0, fv0, fu1, fv1, depth in piece.folds:
-        shade = shade * (1.0 - depth * _segment_ridge(uu, vv, fu0, fv0, fu1, fv1, 0.05))
+        shade *= 1.0 - depth * _segment_ridge(uu, vv, fu0, fv0, fu1, fv1, 0.05)
     if piece.flare:
         t = np.minimum(np.maximum(v * np.float32(1.0 / length), 0.0), 1.0)
         wave = np.cos(uu * np.float32(2 * np.pi / 0.55) + 1.3)
-        shade = shade * (1.0 - piece.flare * t * np.maximum(wave, 0) ** 2)
-    solid = getattr(colour_fn, "solid", None)
-    if solid is not None:
-        rgb = shade[..., None] * solid
-    else:
-        rgb = colour_fn(uu, vv, s) * shade[..., None]
+        shade *= 1.0 - piece.flare * t * np.maximum(wave, 0) ** 2
     if piece.outline > 0:
         edge = np.zeros_like(mask)
         thick = max(1, int(round(unit * 0.025)))
@@ -187,18 +191,29 @@ def make_layer(
             off = np.array([x0 + 0.5, y0 + 0.5])
             lines = [np.round((q - off) * _FIX).astype(np.int32) for q in piece.stroke]
             cv2.polylines(edge, lines, False, 255, thick, cv2.LINE_AA, _SHIFT)
-        rgb *= (1.0 - np.float32(piece.outline / 255.0) * edge)[..., None]
-    if decorate is not None:
-        decorate(rgb, x0, y0)
-    np.minimum(rgb, 255.0, out=rgb)
-    np.maximum(rgb, 0.0, out=rgb)
+        shade *= 1.0 - np.float32(piece.outline / 255.0) * edge
+    if solid is not None and decorate is None:
+        # Fast path: shade and coverage are 2-D; one 3-D product gives the premultiplied rgb.
+        shade = np.minimum(shade, np.float32(255.0 / max(float(solid.max()), 1.0)))
+        premult = times_colour(shade * alpha, solid)
+    else:
+        if solid is not None:
+            rgb = times_colour(shade, solid)
+        else:
+            rgb = colour_fn(uu, vv, s)
+            rgb *= stack3(shade)
+        if decorate is not None:
+            decorate(rgb, x0, y0)
+        np.minimum(rgb, 255.0, out=rgb)
+        np.maximum(rgb, 0.0, out=rgb)
+        premult = rgb * stack3(alpha)
     return Layer(
         z=piece.z,
         y0=y0,
         x0=x0,
         alpha=alpha,
-        inv=(1.0 - alpha)[..., None],
-        premult=rgb * alpha[..., None],
+        inv=1.0 - alpha,
+        premult=premult,
         hard=mask >= 128,
         parsing=PARSING_INDEX[parsing],
         region=None if region is None else REGION_INDEX[region],
@@ -226,7 +241,7 @@ def paint(rgb: np.ndarray, x0: int, y0: int, colour, opacity: float, draw) -> No
     mask = np.zeros(rgb.shape[:2], dtype=np.uint8)
     draw(mask, np.array([x0 + 0.5, y0 + 0.5]))
     m = mask.astype(np.float32) * np.float32(opacity / 255.0)
-    rgb += (np.asarray(colour, dtype=np.float32) - rgb) * m[..., None]
+    blend_into(rgb, colour, m)
 
 
 def fx(points: np.ndarray, off: np.ndarray) -> np.ndarray:
@@ -239,9 +254,7 @@ def _solid(colour):
     col = np.asarray(colour, dtype=np.float32)
 
     def fn(u, v, s):
-        out = np.empty(u.shape + (3,), dtype=np.float32)
-        out[:] = col
-        return out
+        return times_colour(np.ones(u.shape, dtype=np.float32), col)
 
     fn.solid = col
     return fn
@@ -271,7 +284,9 @@ def sample_background(rng: np.random.Generator) -> BackgroundSpec:
     val = rng.uniform(150, 240)
     hsv = np.array([[[hue, sat, val]]], dtype=np.float32)
     c1 = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)[0, 0]
-    hsv2 = np.array([[[(hue + rng.uniform(-20, 20)) % 180, sat * 0.8, val * rng.uniform(0.6, 0.85)]]])
+    hsv2 = np.array(
+        [[[(hue + rng.uniform(-20, 20)) % 180, sat * 0.8, val * rng.uniform(0.6, 0.85)]]]
+    )
     c2 = cv2.cvtColor(hsv2.astype(np.uint8), cv2.COLOR_HSV2RGB)[0, 0]
     return BackgroundSpec(
         kind=str(rng.choice(BACKGROUND_KINDS)),
@@ -294,40 +309,45 @@ def render_background(bg: BackgroundSpec, skel: Skeleton, height: int, width: in
 
     The shadow depends on the body only (never on clothes), so it is shared by a pair.
     """
-    ys, xs = _bg_grids(height, width)
+    ys, xs = _bg_grids(height, width)  # (H, 1) and (1, W), pixel centres in [0, 1]
     c1 = np.asarray(bg.colour1, dtype=np.float32)
     c2 = np.asarray(bg.colour2, dtype=np.float32)
     feet_y = max(skel.points["right_ankle"][1], skel.points["left_ankle"][1]) + 0.3 * skel.unit
     if bg.kind == "studio":
-        r2 = (xs - 0.5) ** 2 * 1.2 + (ys - 0.45) ** 2
-        t = np.clip(r2 * 2.2, 0, 1)
-        img = c1 + (c2 - c1) * t[..., None]
+        # A radial gradient is smooth: evaluate it on a coarse grid and upsample.
+        sh, sw = max(2, height // 8), max(2, width // 8)
+        cy = (np.arange(sh, dtype=np.float32)[:, None] + 0.5) / sh
+        cx = (np.arange(sw, dtype=np.float32)[None, :] + 0.5) / sw
+        t = np.minimum(((cx - 0.5) ** 2 * 1.2 + (cy - 0.45) ** 2) * 2.2, 1.0)
+        small = c1 + (c2 - c1) * t[..., None]
+        img = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
     else:
+        # Wall and floor vary by row only: build one column, then repeat it.
         floor_y = min(max(feet_y / height - 0.12, 0.55), bg.floor)
-        wall_t = np.clip(ys / floor_y, 0, 1) * 0.25
-        wall = c1 * (1.0 - wall_t[..., None] * 0.4)
+        col_y = ys[:, 0]
+        wall = c1 * (1.0 - np.minimum(col_y / floor_y, 1.0) * 0.1)[:, None]
+        floor_t = np.clip((col_y - floor_y) / max(1 - floor_y, 1e-3), 0, 1)
+        floor = c2 * (0.8 + 0.2 * floor_t)[:, None]
+        column = np.where((col_y >= floor_y)[:, None], floor, wall)
+        line = np.abs(col_y - floor_y) * height < max(height * 0.004, 1.0)
+        column[line] *= 0.8
+        img = np.repeat(column[:, None, :], width, axis=1)
         if bg.kind == "stripes":
-            band = (np.floor(xs * width / max(width * 0.06, 4.0)) % 2).astype(np.float32)
-            wall = wall * (1.0 - 0.06 * band)[..., None]
-        floor_t = np.clip((ys - floor_y) / max(1 - floor_y, 1e-3), 0, 1)
-        floor = c2 * (0.8 + 0.2 * floor_t)[..., None]
-        is_floor = (ys >= floor_y).astype(np.float32)
-        img = wall * (1 - is_floor)[..., None] + floor * is_floor[..., None]
-        line = np.abs(ys - floor_y) * height < max(height * 0.004, 1.0)
-        img = np.where(line[..., None], img * 0.8, img)
-        img = np.broadcast_to(img, (height, width, 3))
+            band = (np.floor(xs[0] * width / max(width * 0.06, 4.0)) % 2).astype(np.float32)
+            wall_rows = slice(0, int(floor_y * height))
+            img[wall_rows] *= (1.0 - 0.06 * band)[None, :, None]
         if bg.kind == "room":
             rng = np.random.default_rng(bg.seed)
             wx = rng.uniform(0.05, 0.6)
             ww = rng.uniform(0.2, 0.3)
-            inside = (xs > wx) & (xs < wx + ww) & (ys > 0.08) & (ys < floor_y * 0.6)
-            frame = (xs > wx - 0.015) & (xs < wx + ww + 0.015) & (ys > 0.065) & (
-                ys < floor_y * 0.6 + 0.015
-            )
-            sky = np.array([200, 225, 245], dtype=np.float32) * (1 - 0.2 * ys)[..., None]
-            img = np.where(frame[..., None], np.float32(245), img)
-            img = np.where(inside[..., None], sky, img)
-    img = np.array(img, dtype=np.float32, copy=True)
+            fx0, fx1 = int((wx - 0.015) * width), int((wx + ww + 0.015) * width)
+            fy0, fy1 = int(0.065 * height), int((floor_y * 0.6 + 0.015) * height)
+            ix0, ix1 = int(wx * width), int((wx + ww) * width)
+            iy0, iy1 = int(0.08 * height), int(floor_y * 0.6 * height)
+            img[fy0:fy1, fx0:fx1] = 245.0
+            sky = np.array([200, 225, 245], dtype=np.float32) * (1 - 0.2 * ys[iy0:iy1])[..., None]
+            img[iy0:iy1, ix0:ix1] = sky
+    img = np.ascontiguousarray(img, dtype=np.float32)
     # Soft contact shadow under the feet.
     cx = 0.5 * (skel.points["right_ankle"][0] + skel.points["left_ankle"][0])
     half = abs(skel.points["right_ankle"][0] - skel.points["left_ankle"][0]) / 2 + 0.6 * skel.unit
@@ -336,14 +356,20 @@ def render_background(bg: BackgroundSpec, skel: Skeleton, height: int, width: in
         sh,
         (int(round(cx * 16)), int(round(feet_y * 16))),
         (int(half * 16), int(0.18 * skel.unit * 16)),
-        0, 0, 360, 255, -1, cv2.LINE_AA, 4,
+        0,
+        0,
+        360,
+        255,
+        -1,
+        cv2.LINE_AA,
+        4,
     )
     k = max(3, int(skel.unit * 0.25) | 1)
     y0 = max(int(feet_y - skel.unit), 0)
     y1 = min(int(feet_y + skel.unit), height)
     if y1 > y0:
         band = cv2.GaussianBlur(sh[y0:y1], (k, k), 0).astype(np.float32) * np.float32(0.35 / 255)
-        img[y0:y1] *= (1.0 - band)[..., None]
+        img[y0:y1] *= stack3(1.0 - band)
     return img
 
 
@@ -372,34 +398,56 @@ def check_size(size) -> tuple[int, int]:
     return h, w
 
 
+class _Canvas:
+    """Compositing state: image, parsing and per-slot visible coverage; copyable so a pair
+    can composite its shared prefix of layers once."""
+
+    def __init__(self, background: np.ndarray, slots: tuple[str, ...]):
+        height, width = background.shape[:2]
+        self.img = background.copy()
+        self.parsing = np.zeros((height, width), dtype=np.uint8)
+        self.vis = {slot: np.zeros((height, width), dtype=np.float32) for slot in slots}
+        self.started: list[str] = []  # slots already painted (their coverage can shrink)
+
+    def copy(self) -> _Canvas:
+        new = object.__new__(_Canvas)
+        new.img = self.img.copy()
+        new.parsing = self.parsing.copy()
+        new.vis = {k: v.copy() for k, v in self.vis.items()}
+        new.started = list(self.started)
+        return new
+
+    def paint(self, layers: list[Layer]) -> None:
+        img, parsing, vis = self.img, self.parsing, self.vis
+        for layer in layers:
+            sl = layer.slices
+            sub = img[sl]
+            sub *= layer.inv3
+            sub += layer.premult
+            np.copyto(parsing[sl], layer.parsing, where=layer.hard)
+            for slot in self.started:
+                if slot != layer.slot:
+                    vis[slot][sl] *= layer.inv
+            if layer.slot is not None and layer.slot in vis:
+                c = vis[layer.slot][sl]
+                c += layer.alpha * (1.0 - c)
+                if layer.slot not in self.started:
+                    self.started.append(layer.slot)
+
+    def result(self):
+        image = (self.img + 0.5).astype(np.uint8)
+        return image, self.parsing, {slot: cov > 0 for slot, cov in self.vis.items()}
+
+
 def composite(background: np.ndarray, layers: list[Layer], slots: tuple[str, ...] = ()):
     """Composite layers (sorted by ``z``) over the background.
 
     Returns ``(image uint8, parsing uint8, masks)`` where ``masks`` maps each slot in
     ``slots`` to its visible-coverage mask (bool).
     """
-    height, width = background.shape[:2]
-    img = background.copy()
-    parsing = np.zeros((height, width), dtype=np.uint8)
-    vis = {slot: np.zeros((height, width), dtype=np.float32) for slot in slots}
-    started: list[np.ndarray] = []  # coverage maps of slots already painted
-    for layer in sorted(layers, key=lambda lay: lay.z):
-        sl = layer.slices
-        sub = img[sl]
-        sub *= layer.inv
-        sub += layer.premult
-        np.copyto(parsing[sl], layer.parsing, where=layer.hard)
-        own = vis.get(layer.slot) if layer.slot is not None else None
-        for cov in started:
-            if cov is not own:
-                cov[sl] *= layer.inv[..., 0]
-        if own is not None:
-            c = own[sl]
-            c += layer.alpha * (1.0 - c)
-            if not any(own is x for x in started):
-                started.append(own)
-    image = (img + 0.5).astype(np.uint8)
-    return image, parsing, {slot: cov > 0 for slot, cov in vis.items()}
+    canvas = _Canvas(background, tuple(slots))
+    canvas.paint(sorted(layers, key=lambda lay: lay.z))
+    return canvas.result()
 
 
 def region_map(layers: list[Layer], height: int, width: int) -> np.ndarray:
@@ -449,16 +497,7 @@ def garment_layers(prepared: PreparedPerson, garment: GarmentSpec) -> list[Layer
     return draw_garments.garment_layers(garment, prepared.person, prepared.skeleton)
 
 
-def render_outfit(
-    prepared: PreparedPerson,
-    outfit: Outfit,
-    cache: dict | None = None,
-) -> Rendering:
-    """Render a prepared person wearing ``outfit``.
-
-    ``cache`` (a dict, optional) keeps each garment's layers keyed by ``id(spec)`` so a
-    garment shared by several renderings of the same person is painted once.
-    """
+def _outfit_layers(prepared, outfit, cache, mask_slots):
     layers = list(prepared.layers)
     slots = []
     for slot, spec in outfit.garments().items():
@@ -470,8 +509,13 @@ def render_outfit(
             if cache is not None:
                 cache[key] = glayers
         layers.extend(glayers)
-        slots.append(slot)
-    image, parsing, masks = composite(prepared.background, layers, tuple(slots))
+        if mask_slots is None or slot in mask_slots:
+            slots.append(slot)
+    return sorted(layers, key=lambda lay: lay.z), tuple(slots)
+
+
+def _rendering(prepared: PreparedPerson, canvas: _Canvas) -> Rendering:
+    image, parsing, masks = canvas.result()
     return Rendering(
         image=image,
         keypoints=prepared.skeleton.keypoints(),
@@ -479,6 +523,50 @@ def render_outfit(
         parsing=parsing,
         garment_masks=masks,
     )
+
+
+def render_outfit(
+    prepared: PreparedPerson,
+    outfit: Outfit,
+    cache: dict | None = None,
+    mask_slots: tuple[str, ...] | None = None,
+) -> Rendering:
+    """Render a prepared person wearing ``outfit``.
+
+    ``cache`` (a dict, optional) keeps each garment's layers keyed by ``id(spec)`` so a
+    garment shared by several renderings of the same person is painted once.
+    ``mask_slots`` limits which garment masks are computed (default: every worn slot).
+    """
+    layers, slots = _outfit_layers(prepared, outfit, cache, mask_slots)
+    canvas = _Canvas(prepared.background, slots)
+    canvas.paint(layers)
+    return _rendering(prepared, canvas)
+
+
+def render_outfits(
+    prepared: PreparedPerson,
+    outfit_a: Outfit,
+    outfit_b: Outfit,
+    mask_slots: tuple[str, ...] | None = None,
+) -> tuple[Rendering, Rendering]:
+    """Render a prepared person in two outfits; garments that are the same object in both
+    are painted once, and the common back-most layers are composited once."""
+    cache: dict = {}
+    layers_a, slots_a = _outfit_layers(prepared, outfit_a, cache, mask_slots)
+    layers_b, slots_b = _outfit_layers(prepared, outfit_b, cache, mask_slots)
+    if slots_a != slots_b:  # different slots tracked: no shared state to reuse
+        return render_outfit(prepared, outfit_a, cache, mask_slots), render_outfit(
+            prepared, outfit_b, cache, mask_slots
+        )
+    n = 0
+    while n < min(len(layers_a), len(layers_b)) and layers_a[n] is layers_b[n]:
+        n += 1
+    canvas_a = _Canvas(prepared.background, slots_a)
+    canvas_a.paint(layers_a[:n])
+    canvas_b = canvas_a.copy()
+    canvas_a.paint(layers_a[n:])
+    canvas_b.paint(layers_b[n:])
+    return _rendering(prepared, canvas_a), _rendering(prepared, canvas_b)
 
 
 def render_person(
@@ -512,9 +600,7 @@ def render_pair(
     Garments that are the same object in both outfits are painted once. Pixels the
     differing garments never reach are bit-identical between the two images.
     """
-    prepared = prepare_person(person, background, size)
-    cache: dict = {}
-    return render_outfit(prepared, outfit_a, cache), render_outfit(prepared, outfit_b, cache)
+    return render_outfits(prepare_person(person, background, size), outfit_a, outfit_b)
 
 
 def garment_colour_fn(spec: GarmentSpec, unit_px: float):

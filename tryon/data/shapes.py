@@ -7,6 +7,7 @@ top-left corner of the image, pixel centres at half-integers, as in :mod:`tryon.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -42,6 +43,8 @@ def tube(
     """
     p = np.asarray(points, dtype=np.float64)
     r = np.asarray(radii, dtype=np.float64)
+    if len(p) == 2:
+        return _tube2(p, r, cap_start, cap_end, cap_segments)
     d = p[1:] - p[:-1]
     d = d / np.maximum(np.sqrt((d * d).sum(axis=1, keepdims=True)), 1e-9)
     seg_n = np.stack([-d[:, 1], d[:, 0]], axis=1)
@@ -67,6 +70,29 @@ def tube(
     return np.concatenate(parts, axis=0)
 
 
+@functools.lru_cache(maxsize=32)
+def _cap_cs(cap_segments: int) -> tuple[np.ndarray, np.ndarray]:
+    ang = _cap_angles(cap_segments)
+    return np.cos(ang)[:, None], np.sin(ang)[:, None]
+
+
+def _tube2(p, r, cap_start, cap_end, cap_segments):
+    """Fast path of :func:`tube` for a single segment (same vertices, fewer numpy calls)."""
+    dx, dy = p[1, 0] - p[0, 0], p[1, 1] - p[0, 1]
+    inv = 1.0 / max(math.hypot(dx, dy), 1e-9)
+    n = np.array([-dy * inv, dx * inv])
+    cos, sin = _cap_cs(cap_segments)
+    # Rotating n by -ang sweeps the end cap; rotating -n sweeps the start cap.
+    rot = cos * n + sin * np.array([n[1], -n[0]])
+    parts = [p[0] + n * r[0], p[1] + n * r[1]]
+    if cap_end:
+        parts.append(p[1] + r[1] * rot)
+    parts += [p[1] - n * r[1], p[0] - n * r[0]]
+    if cap_start:
+        parts.append(p[0] - r[0] * rot)
+    return np.vstack(parts)
+
+
 def tube_sides(points: np.ndarray, radii, *, cap_end: bool = True) -> list[np.ndarray]:
     """The open outline of :func:`tube` without its start cap: the two sides joined by the
     end cap (or two separate sides for a flat end), for stroking a limb that continues
@@ -79,8 +105,14 @@ def tube_sides(points: np.ndarray, radii, *, cap_end: bool = True) -> list[np.nd
 
 
 def ellipse(
-    centre, rx: float, ry: float, *, angle: float = 0.0, start: float = 0.0,
-    stop: float = 2 * np.pi, n: int = 32,
+    centre,
+    rx: float,
+    ry: float,
+    *,
+    angle: float = 0.0,
+    start: float = 0.0,
+    stop: float = 2 * np.pi,
+    n: int = 32,
 ) -> np.ndarray:
     """Points on an ellipse (or an arc of it, angles in radians, ``angle`` rotates it)."""
     t = _angles(float(start), float(stop), int(n))

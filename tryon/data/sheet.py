@@ -48,8 +48,16 @@ def contact_sheet(
         lines = _wrap(spec.caption, pair.shape[1] - 8, scale)[:3]
         band = np.full((line_h * 3 + 4, pair.shape[1], 3), 250, np.uint8)
         for k, line in enumerate(lines):
-            cv2.putText(band, line, (4, line_h * (k + 1) - 4), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                        (20, 20, 20), 1, cv2.LINE_AA)
+            cv2.putText(
+                band,
+                line,
+                (4, line_h * (k + 1) - 4),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                scale,
+                (20, 20, 20),
+                1,
+                cv2.LINE_AA,
+            )
         cell = np.concatenate([pair, band], axis=0)
         cells.append(np.pad(cell, ((3, 3), (3, 3), (0, 0)), constant_values=255))
     cols = columns or max(1, int(math.ceil(math.sqrt(n))))

@@ -13,9 +13,9 @@ Evaluation sets (``splits``):
 * ``val`` - the validation split (for model selection, not for reporting).
 
 Each world pair gives the method the *source* photo (person in garment A) through its
-ground-truth analysis (keypoints and body regions; no garment parsing, so the agnostic mask is
-"where any garment of the category could lie", exactly as for a real photo) and the prompt
-describing garment B. Metrics per split (see :mod:`tryon.evaluation.metrics` and
+ground-truth analysis (keypoints, body regions and A's garment parsing - what a SAM-refined
+analysis of a photo provides - so the agnostic mask covers where any garment of the category
+could lie plus garment A itself; never garment B's shape) and the prompt describing garment B. Metrics per split (see :mod:`tryon.evaluation.metrics` and
 :mod:`tryon.evaluation.colour` for the definitions):
 
 * realism / fidelity to the ground-truth target: FID and KID (Inception; real = the targets),
@@ -94,23 +94,17 @@ class WorldSample:
     garment_mask: np.ndarray
     keypoints: np.ndarray
     regions: np.ndarray
+    source_parsing: np.ndarray | None = None
 
     def analysis(self):
-        """Ground-truth analysis of the *source* photo (no garment parsing)."""
+        """Ground-truth analysis of the *source* photo: keypoints, body regions and the
+        source's garment parsing (what a SAM-refined analysis of a photo gives), so the
+        agnostic mask covers the garment being replaced."""
         from tryon.analysis import PersonAnalysis
 
-        return PersonAnalysis.from_ground_truth(self.source, self.keypoints, self.regions)
-
-
-def _bool_mask(value) -> np.ndarray:
-    arr = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
-    if arr.ndim == 3:
-        arr = arr[0]
-    return arr > 0.5
-
-
-def _numpy(value) -> np.ndarray:
-    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
+        return PersonAnalysis.from_ground_truth(
+            self.source, self.keypoints, self.regions, self.source_parsing
+        )
 
 
 def paraphrase(attributes: dict[str, str], avoid: str, seed: int, tries: int = 20) -> str:
@@ -130,9 +124,13 @@ def paraphrase(attributes: dict[str, str], avoid: str, seed: int, tries: int = 2
 def world_samples(
     split: str, n: int, seed: int = 0, size: tuple[int, int] = (512, 384)
 ) -> list[WorldSample]:
-    """Render ``n`` pairs of an evaluation set (see module docstring), deterministically."""
-    from tryon.data import WorldPairDataset
-    from tryon.evaluation.classifiers import to_uint8
+    """Render ``n`` pairs of an evaluation set (see module docstring), deterministically.
+
+    Items are those of ``tryon.data.WorldPairDataset(split, size, length=n, seed=seed)``
+    (``paraphrase`` uses the ``test`` split), with the same agnostic and garment masks.
+    """
+    from tryon.analysis import agnostic_mask_from_regions
+    from tryon.data.dataset import WorldPairDataset
 
     if split not in SPLITS:
         raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
@@ -142,26 +140,29 @@ def world_samples(
     ds = WorldPairDataset(split=data_split, size=tuple(size), length=n, seed=seed)
     samples = []
     for i in range(n):
-        item = ds[i]
-        caption = str(item["caption"])
-        attributes = {k: str(v) for k, v in dict(item["attributes"]).items()}
-        prompt = caption
+        spec, a, b = ds.render(i)
+        attributes = {k: str(v) for k, v in spec.garment_b.attributes().items()}
+        agnostic = agnostic_mask_from_regions(
+            b.regions, b.keypoints, spec.category, parsing=a.parsing
+        ) | agnostic_mask_from_regions(b.regions, b.keypoints, spec.category, parsing=b.parsing)
+        prompt = spec.caption
         if split == "paraphrase":
-            prompt = paraphrase(attributes, caption, seed=seed * 1_000_003 + i)
+            prompt = paraphrase(attributes, spec.caption, seed=seed * 1_000_003 + i)
         samples.append(
             WorldSample(
                 split=split,
                 index=i,
-                source=to_uint8(item["source"]),
-                target=to_uint8(item["target"]),
+                source=np.ascontiguousarray(a.image),
+                target=np.ascontiguousarray(b.image),
                 prompt=prompt,
-                caption=caption,
+                caption=spec.caption,
                 attributes=attributes,
-                category=str(item["category"]),
-                agnostic_mask=_bool_mask(item["agnostic_mask"]),
-                garment_mask=_bool_mask(item["garment_mask"]),
-                keypoints=_numpy(item["keypoints"]).astype(np.float32),
-                regions=_numpy(item["regions"]),
+                category=spec.category,
+                agnostic_mask=agnostic,
+                garment_mask=np.asarray(b.garment_masks[spec.garment_b.slot], dtype=bool),
+                keypoints=np.asarray(b.keypoints, dtype=np.float32),
+                regions=np.asarray(b.regions),
+                source_parsing=np.asarray(a.parsing),
             )
         )
     return samples
@@ -516,10 +517,26 @@ def evaluate_real_photos(
     that changed by more than 8 levels; colour accuracy asks whether its dominant colour is
     the prompt's colour.
     """
-    if analyzer is None:
+    own_analyzer = analyzer is None
+    if own_analyzer:
         from tryon.analysis import PersonAnalyzer
 
         analyzer = PersonAnalyzer(backend="mediapipe")
+    try:
+        records, rows = _real_photo_runs(method, judges, photos, prompts, category, seed, analyzer)
+    finally:
+        if own_analyzer:
+            analyzer.close()
+    summary = {
+        "n": len(records),
+        "preservation_max": int(max(r["preservation"] for r in records)),
+        "colour_accuracy": _mean(r["colour_correct"] for r in records),
+        "colour_de00_median": _median(r["colour_de00"] for r in records),
+    }
+    return RealResult(summary, records, rows)
+
+
+def _real_photo_runs(method, judges, photos, prompts, category, seed, analyzer):
     records, rows = [], []
     for p_index, name in enumerate(photos):
         image = real_photo(name)
@@ -539,13 +556,7 @@ def evaluate_real_photos(
             records.append(rec)
             outputs.append(out.image)
         rows.append((name, image, outputs))
-    summary = {
-        "n": len(records),
-        "preservation_max": int(max(r["preservation"] for r in records)),
-        "colour_accuracy": _mean(r["colour_correct"] for r in records),
-        "colour_de00_median": _median(r["colour_de00"] for r in records),
-    }
-    return RealResult(summary, records, rows)
+    return records, rows
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,7 +62,10 @@ def unet_config(
     height, width = _check_resolution(resolution)
     layout = layout or tryon_layout()
     common = {
-        "sample_size": (height // VAE_SCALE_FACTOR, width // VAE_SCALE_FACTOR),
+        # an int for squares, as Stable-Diffusion tooling expects; (h, w) otherwise
+        "sample_size": height // VAE_SCALE_FACTOR
+        if height == width
+        else (height // VAE_SCALE_FACTOR, width // VAE_SCALE_FACTOR),
         "in_channels": layout.in_channels,
         "out_channels": 4,
         "flip_sin_to_cos": True,

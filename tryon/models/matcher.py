@@ -113,17 +113,18 @@ class GarmentTextMatcher(ModelMixin, ConfigMixin):
         """
         self._check_images(images, masks)
         dtype = self.image_proj.weight.dtype
-        masks = masks.to(images.dtype)
+        images, masks = images.float(), masks.float()
         if masks.shape[-2:] != images.shape[-2:]:
             masks = F.interpolate(
                 masks, size=images.shape[-2:], mode="bilinear", align_corners=False
             )
-        x = torch.cat([images * masks, masks * 2.0 - 1.0], dim=1).to(dtype)
+        x = torch.cat([images * masks, masks * 2.0 - 1.0], dim=1).float()
         size = self.config.image_size
         if x.shape[-2:] != (size, size):
             x = F.interpolate(
                 x, size=(size, size), mode="bilinear", align_corners=False, antialias=True
             )
+        x = x.to(dtype)
         features = self.image_encoder(x).mean(dim=(2, 3))
         return F.normalize(self.image_proj(features), dim=-1)
 

@@ -12,6 +12,7 @@ import json
 import string
 from pathlib import Path
 
+import torch
 from transformers import (
     AutoTokenizer,
     BertConfig,
@@ -91,6 +92,7 @@ def build_pipeline(
     scheduler: str = "ddim",
     matcher: bool = True,
     refiner: bool = True,
+    seed: int | None = 0,
 ) -> TryOnPipeline:
     """A :class:`TryOnPipeline` of freshly initialised components (random weights, except a
     pretrained MiniLM text encoder).
@@ -102,7 +104,17 @@ def build_pipeline(
         resolution: the UNet's native working size.
         scheduler: scheduler name (:mod:`tryon.pipeline.schedulers`).
         matcher, refiner: include these components.
+        seed: seed of the weight initialisation (drawn inside ``torch.random.fork_rng``, so the
+            global generator is left as it was); ``None`` uses the global generator.
     """
+    if seed is None:
+        return _build(size, text_encoder, layout, resolution, scheduler, matcher, refiner)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return _build(size, text_encoder, layout, resolution, scheduler, matcher, refiner)
+
+
+def _build(size, text_encoder, layout, resolution, scheduler, matcher, refiner) -> TryOnPipeline:
     encoder, tokenizer = build_text_encoder(text_encoder)
     width = encoder.config.hidden_size
     if layout == "tryon":
@@ -136,3 +148,52 @@ def build_pipeline(
         matcher=None if match is None else match.eval(),
         refiner=refine.eval() if refine is not None else None,
     )
+
+
+def stick_figure_analysis(height: int = 160, width: int = 120, seed: int = 0):
+    """A synthetic :class:`tryon.analysis.PersonAnalysis` (backend ``ground_truth``) of a
+    front-facing stick figure on a noise background, for tests, demos and speed benchmarks
+    that must not depend on a pose detector. Body parts are axis-aligned boxes placed at
+    fractions of ``height`` x ``width``; ``seed`` drives the background noise."""
+    import numpy as np
+
+    from tryon.analysis import PersonAnalysis
+    from tryon.body import KEYPOINT_INDEX, NUM_KEYPOINTS, REGION_INDEX
+
+    rng = np.random.default_rng(seed)
+    image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    regions = np.zeros((height, width), np.uint8)
+    keypoints = np.zeros((NUM_KEYPOINTS, 3), np.float32)
+    cx, sy, sx = width / 2, height / 160, width / 120
+
+    def put(name: str, dx: float, y: float) -> None:
+        keypoints[KEYPOINT_INDEX[name]] = (cx + dx * sx, y * sy, 1.0)
+
+    for side, sign in (("left", 1), ("right", -1)):
+        put(f"{side}_eye", 4 * sign, 16)
+        put(f"{side}_ear", 8 * sign, 18)
+        put(f"{side}_shoulder", 18 * sign, 40)
+        put(f"{side}_elbow", 24 * sign, 65)
+        put(f"{side}_wrist", 26 * sign, 88)
+        put(f"{side}_hip", 12 * sign, 95)
+        put(f"{side}_knee", 12 * sign, 125)
+        put(f"{side}_ankle", 12 * sign, 152)
+    put("nose", 0, 20)
+
+    def box(label: str, y0: float, y1: float, dx0: float, dx1: float) -> None:
+        ys = slice(int(y0 * sy), int(y1 * sy))
+        regions[ys, int(cx + dx0 * sx) : int(cx + dx1 * sx)] = REGION_INDEX[label]
+
+    box("face", 8, 32, -10, 10)
+    box("neck", 32, 40, -5, 5)
+    box("torso", 40, 98, -18, 18)
+    box("upper_legs", 98, 125, -18, 18)
+    box("lower_legs", 125, 150, -18, 18)
+    box("feet", 150, 158, -18, 18)
+    for sign in (1, -1):
+        lo, hi = sorted((sign * 18, sign * 28))
+        box("upper_arms", 40, 65, lo, hi)
+        lo, hi = sorted((sign * 20, sign * 30))
+        box("lower_arms", 65, 88, lo, hi)
+        box("hands", 88, 96, lo, hi)
+    return PersonAnalysis.from_ground_truth(image, keypoints, regions)

@@ -22,9 +22,10 @@ from tryon.weights import CHECKSUMS_NAME, verify_checksums
 logger = logging.getLogger(__name__)
 
 HOW_TO_GET_WEIGHTS = (
-    "train them with `python -m tryon.training --recipe pipelines/train-unet.toml` (see the "
-    "README, 'Training'), or pass --weights with a folder in the diffusers save_pretrained "
-    "layout (e.g. one written by TryOnPipeline.save_pretrained)"
+    "train them with `tryon train --recipe pipelines/train-vae.toml`, then "
+    "`pipelines/train-unet.toml` and `pipelines/train-refiner.toml` (see the README, "
+    "'Training'), or pass --weights with a folder in the diffusers save_pretrained layout "
+    "(e.g. one written by TryOnPipeline.save_pretrained)"
 )
 
 

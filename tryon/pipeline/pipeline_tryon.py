@@ -171,13 +171,18 @@ class TryOnPipeline(DiffusionPipeline):
         return self.vae_scale_factor * 2 ** (len(self.unet.config.block_out_channels) - 1)
 
     @property
-    def default_size(self) -> tuple[int, int]:
-        """The recipe's resolution, else the UNet's ``sample_size`` times the VAE factor."""
-        if self._recipe is not None:
-            return tuple(self._recipe.resolution)
+    def native_size(self) -> tuple[int, int]:
+        """The UNet's ``sample_size`` times the VAE factor: the size the model was built for."""
         sample = self.unet.config.sample_size
         h, w = (sample, sample) if isinstance(sample, int) else sample
         return h * self.vae_scale_factor, w * self.vae_scale_factor
+
+    @property
+    def default_size(self) -> tuple[int, int]:
+        """Working ``(height, width)``: the recipe's resolution, else :attr:`native_size`."""
+        if self._recipe is not None:
+            return tuple(self._recipe.resolution)
+        return self.native_size
 
     @property
     def defaults(self) -> RenderRecipe:
@@ -221,7 +226,7 @@ class TryOnPipeline(DiffusionPipeline):
         if not isinstance(recipe, RenderRecipe):
             recipe = load_render_recipe(recipe)
         dtype = DTYPES[recipe.dtype]
-        pipe = cls.from_pretrained(recipe.weights_path(), torch_dtype=dtype, **kwargs)
+        pipe = cls.from_pretrained(recipe.weights_path(), dtype=dtype, **kwargs)
         pipe.apply_recipe(recipe)
         return pipe
 

@@ -34,7 +34,9 @@ def list_checkpoints(run_dir: str | os.PathLike) -> list[Path]:
     found = [
         path
         for path in root.iterdir()
-        if path.is_dir() and path.name.startswith(CHECKPOINT_PREFIX) and (path / STATE_FILE).is_file()
+        if path.is_dir()
+        and path.name.startswith(CHECKPOINT_PREFIX)
+        and (path / STATE_FILE).is_file()
     ]
     return sorted(found, key=lambda path: int(path.name[len(CHECKPOINT_PREFIX) :]))
 
@@ -51,7 +53,9 @@ def read_state(checkpoint: str | os.PathLike) -> dict:
     try:
         state = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
-        raise ValueError(f"corrupt checkpoint {checkpoint}: cannot read {STATE_FILE}: {err}") from err
+        raise ValueError(
+            f"corrupt checkpoint {checkpoint}: cannot read {STATE_FILE}: {err}"
+        ) from err
     if not isinstance(state.get("step"), int):
         raise ValueError(f"corrupt checkpoint {checkpoint}: {STATE_FILE} has no integer 'step'")
     return state

@@ -55,8 +55,12 @@ class GarmentCropDataset(torch.utils.data.Dataset):
         box = garment_crop_box(mask, keypoints, size, margin=self.margin)
         garment = item["garment_mask"][0].numpy() > 0.5
         return {
-            "source": to_tensor(crop_resize(to_uint8(item["source"]), box, size, fill=AGNOSTIC_FILL)),
-            "target": to_tensor(crop_resize(to_uint8(item["target"]), box, size, fill=AGNOSTIC_FILL)),
+            "source": to_tensor(
+                crop_resize(to_uint8(item["source"]), box, size, fill=AGNOSTIC_FILL)
+            ),
+            "target": to_tensor(
+                crop_resize(to_uint8(item["target"]), box, size, fill=AGNOSTIC_FILL)
+            ),
             "mask": torch.from_numpy(crop_resize(mask, box, size))[None].float(),
             "garment_mask": torch.from_numpy(crop_resize(garment, box, size))[None].float(),
             "keypoints": torch.from_numpy(crop_keypoints(keypoints, box, size)),

@@ -18,9 +18,13 @@ def build_pairs(recipe: TrainRecipe):
     if data.source == "world":
         from tryon.data import WorldPairDataset
 
-        return WorldPairDataset(split=data.split, size=tuple(data.frame), length=data.length, seed=data.seed)
+        return WorldPairDataset(
+            split=data.split, size=tuple(data.frame), length=data.length, seed=data.seed
+        )
     if not data.folder:
-        raise ValueError("data.source = 'folder' needs data.folder (a folder in the real-data layout)")
+        raise ValueError(
+            "data.source = 'folder' needs data.folder (a folder in the real-data layout)"
+        )
     from tryon.data import FolderPairDataset
 
     return FolderPairDataset(data.folder, size=tuple(data.frame))
@@ -31,7 +35,9 @@ def build_dataset(recipe: TrainRecipe, pairs=None):
     pairs = build_pairs(recipe) if pairs is None else pairs
     if recipe.stage == "vae":
         return RandomCropDataset(pairs, resolution=recipe.data.resolution, seed=recipe.data.seed)
-    return GarmentCropDataset(pairs, resolution=recipe.data.resolution, margin=recipe.data.crop_margin)
+    return GarmentCropDataset(
+        pairs, resolution=recipe.data.resolution, margin=recipe.data.crop_margin
+    )
 
 
 def build_stage(recipe: TrainRecipe):
@@ -40,7 +46,9 @@ def build_stage(recipe: TrainRecipe):
     return STAGES[recipe.stage](recipe)
 
 
-def run_training(recipe: TrainRecipe, max_steps: int | None = None, resume: bool = True) -> TrainResult:
+def run_training(
+    recipe: TrainRecipe, max_steps: int | None = None, resume: bool = True
+) -> TrainResult:
     """Train one stage as the recipe says; returns the final step, losses and export folder."""
     stage = build_stage(recipe)
     dataset = build_dataset(recipe)

@@ -69,7 +69,9 @@ class StepBatchSampler(torch.utils.data.Sampler):
     data-loader state to save.
     """
 
-    def __init__(self, length: int, batch_size: int, seed: int, start: int = 0, rank: int = 0, world: int = 1):
+    def __init__(
+        self, length: int, batch_size: int, seed: int, start: int = 0, rank: int = 0, world: int = 1
+    ):
         if length < batch_size:
             raise ValueError(f"data set of {length} items is smaller than one batch ({batch_size})")
         self.length, self.batch_size, self.seed = length, batch_size, seed
@@ -136,7 +138,13 @@ class MetricsLog:
 class Trainer:
     """Runs a :class:`TrainingStage` on a dataset according to a :class:`TrainRecipe`."""
 
-    def __init__(self, recipe: TrainRecipe, stage: TrainingStage, dataset, accelerator: Accelerator | None = None):
+    def __init__(
+        self,
+        recipe: TrainRecipe,
+        stage: TrainingStage,
+        dataset,
+        accelerator: Accelerator | None = None,
+    ):
         self.recipe, self.stage, self.dataset = recipe, stage, dataset
         self.run_dir = Path(recipe.output_dir)
         self.accelerator = accelerator or Accelerator(
@@ -150,24 +158,34 @@ class Trainer:
         self.optimizers, self.schedulers = {}, {}
         for name, (module_names, lr) in self.stage.optimizers().items():
             params = [p for m in module_names for p in modules[m].parameters() if p.requires_grad]
-            opt = torch.optim.AdamW(params, lr=lr, betas=optim.betas, weight_decay=optim.weight_decay)
+            opt = torch.optim.AdamW(
+                params, lr=lr, betas=optim.betas, weight_decay=optim.weight_decay
+            )
             sched = get_scheduler(
                 "constant_with_warmup", opt, num_warmup_steps=optim.warmup_steps * acc.num_processes
             )
             self.optimizers[name], self.schedulers[name] = opt, sched
         names = list(modules)
-        prepared = acc.prepare(*modules.values(), *self.optimizers.values(), *self.schedulers.values())
+        prepared = acc.prepare(
+            *modules.values(), *self.optimizers.values(), *self.schedulers.values()
+        )
         if not isinstance(prepared, (list, tuple)):
             prepared = [prepared]
         prepared = list(prepared)
-        self.modules = dict(zip(names, prepared[: len(names)]))
+        self.modules = dict(zip(names, prepared[: len(names)], strict=True))
         k = len(names)
-        self.optimizers = dict(zip(self.optimizers, prepared[k : k + len(self.optimizers)]))
-        self.schedulers = dict(zip(self.schedulers, prepared[k + len(self.optimizers) :]))
+        self.optimizers = dict(
+            zip(self.optimizers, prepared[k : k + len(self.optimizers)], strict=True)
+        )
+        self.schedulers = dict(
+            zip(self.schedulers, prepared[k + len(self.optimizers) :], strict=True)
+        )
         self.ema = {}
         if optim.ema_decay > 0:
             for name in self.stage.ema_modules():
-                ema = EMAModel(acc.unwrap_model(self.modules[name]).parameters(), decay=optim.ema_decay)
+                ema = EMAModel(
+                    acc.unwrap_model(self.modules[name]).parameters(), decay=optim.ema_decay
+                )
                 acc.register_for_checkpointing(ema)
                 self.ema[name] = ema
         self.stage.bind(self.modules, acc)
@@ -187,11 +205,17 @@ class Trainer:
         metrics = MetricsLog(self.run_dir / "metrics.csv", step) if acc.is_main_process else None
         writer = self._tensorboard(step)
         sampler = StepBatchSampler(
-            len(self.dataset), recipe.data.batch_size, recipe.seed,
-            start=step * recipe.optim.grad_accum, rank=acc.process_index, world=acc.num_processes,
+            len(self.dataset),
+            recipe.data.batch_size,
+            recipe.seed,
+            start=step * recipe.optim.grad_accum,
+            rank=acc.process_index,
+            world=acc.num_processes,
         )
         loader = torch.utils.data.DataLoader(
-            self.dataset, batch_sampler=sampler, num_workers=recipe.data.num_workers,
+            self.dataset,
+            batch_sampler=sampler,
+            num_workers=recipe.data.num_workers,
             collate_fn=getattr(self.dataset, "collate", None),
         )
         # Noise and prompt dropout depend on (seed, step), so a resumed run continues exactly.
@@ -199,8 +223,13 @@ class Trainer:
         sample_batch = None
         losses: dict[str, float] = {}
         start_time, start_step = time.perf_counter(), step
-        bar = tqdm(total=max_steps, initial=step, desc=f"train {self.stage.name}",
-                   disable=not acc.is_local_main_process, dynamic_ncols=True)
+        bar = tqdm(
+            total=max_steps,
+            initial=step,
+            desc=f"train {self.stage.name}",
+            disable=not acc.is_local_main_process,
+            dynamic_ncols=True,
+        )
         data_iter = iter(loader)
         while step < max_steps:
             for _ in range(recipe.optim.grad_accum):
@@ -251,7 +280,9 @@ class Trainer:
         if not self.accelerator.is_main_process:
             return None
         return save_checkpoint(
-            self.accelerator, self.run_dir, {"step": step, "stage": self.stage.name},
+            self.accelerator,
+            self.run_dir,
+            {"step": step, "stage": self.stage.name},
             keep=self.recipe.log.keep_checkpoints,
         )
 
@@ -286,9 +317,13 @@ class Trainer:
         if metrics is None:
             return
         elapsed = time.perf_counter() - start_time
-        row = {"step": step, "seconds": round(elapsed, 2),
-               "steps_per_hour": round(3600 * (step - start_step) / max(elapsed, 1e-9), 1),
-               "lr": self.schedulers["main"].get_last_lr()[0], **losses}
+        row = {
+            "step": step,
+            "seconds": round(elapsed, 2),
+            "steps_per_hour": round(3600 * (step - start_step) / max(elapsed, 1e-9), 1),
+            "lr": self.schedulers["main"].get_last_lr()[0],
+            **losses,
+        }
         metrics.write(row)
         if writer is not None:
             for key, value in losses.items():

@@ -19,7 +19,12 @@ from diffusers import DDPMScheduler
 from tryon.models.layout import layout_for
 from tryon.models.refiner import PatchDiscriminator, Refiner, hinge_d_loss, hinge_g_loss
 from tryon.models.text_encoder import encode_text
-from tryon.pipeline.conditioning import agnostic_image, build_conditioning, decode_latents, encode_latents
+from tryon.pipeline.conditioning import (
+    agnostic_image,
+    build_conditioning,
+    decode_latents,
+    encode_latents,
+)
 from tryon.training.recipe import TrainRecipe
 from tryon.training.stages.common import freeze, frozen, image_grid, is_pipeline_folder
 
@@ -45,7 +50,9 @@ class RefinerStage:
         self.vae, self.unet = freeze(pipeline.vae), freeze(pipeline.unet)
         self.text_encoder, self.tokenizer = freeze(pipeline.text_encoder), pipeline.tokenizer
         tiny = recipe.model.size == "tiny"
-        self.refiner = (pipeline.refiner or (Refiner(channels=8, num_blocks=1) if tiny else Refiner())).train()
+        self.refiner = (
+            pipeline.refiner or (Refiner(channels=8, num_blocks=1) if tiny else Refiner())
+        ).train()
         self.discriminator = PatchDiscriminator(channels=8 if tiny else 64).train()
         self.layout = layout_for(self.unet.config.in_channels, self.vae.config.latent_channels)
         self.noise_scheduler = DDPMScheduler.from_config(pipeline.scheduler.config)
@@ -56,7 +63,10 @@ class RefinerStage:
 
     def optimizers(self) -> dict[str, tuple[list[str], float]]:
         optim = self.recipe.optim
-        return {"main": (["refiner"], optim.lr), "discriminator": (["discriminator"], optim.discriminator_lr)}
+        return {
+            "main": (["refiner"], optim.lr),
+            "discriminator": (["discriminator"], optim.discriminator_lr),
+        }
 
     def ema_modules(self) -> list[str]:
         return ["refiner"]
@@ -74,8 +84,12 @@ class RefinerStage:
         target, source = batch["target"].to(device), batch["source"].to(device)
         mask = batch["mask"].to(device)
         cond = build_conditioning(
-            self.vae, source, mask, batch["keypoints"].numpy(),
-            with_pose=self.layout.has_pose, vae_scale_factor=self.vae_scale,
+            self.vae,
+            source,
+            mask,
+            batch["keypoints"].numpy(),
+            with_pose=self.layout.has_pose,
+            vae_scale_factor=self.vae_scale,
         )
         text = encode_text(self.text_encoder, self.tokenizer, list(batch["caption"]), device=device)
         z0 = encode_latents(self.vae, target)
@@ -83,8 +97,12 @@ class RefinerStage:
         t = torch.randint(0, REFINER_MAX_T, (z0.shape[0],), generator=generator).to(device)
         noisy = self.noise_scheduler.add_noise(z0, noise, t)
         model_in = self.layout.build(noisy, cond.agnostic_latent, cond.latent_mask, cond.pose)
-        eps = self.unet(model_in, t, encoder_hidden_states=text.tokens,
-                        encoder_attention_mask=text.attention_mask).sample
+        eps = self.unet(
+            model_in,
+            t,
+            encoder_hidden_states=text.tokens,
+            encoder_attention_mask=text.attention_mask,
+        ).sample
         alpha_bar = self.noise_scheduler.alphas_cumprod.to(device)[t].view(-1, 1, 1, 1)
         x0 = (noisy - (1 - alpha_bar).sqrt() * eps) / alpha_bar.sqrt()
         render = decode_latents(self.vae, x0).clamp(-1, 1)
@@ -104,8 +122,13 @@ class RefinerStage:
         d_loss = hinge_d_loss(real_logits, fake_logits)
         loss = l1 + lw.lambda_adv * adv
         baseline = F.l1_loss(render, target)
-        return {"loss": loss, "discriminator_loss": d_loss, "l1": l1.detach(),
-                "adv": adv.detach(), "l1_unrefined": baseline.detach()}
+        return {
+            "loss": loss,
+            "discriminator_loss": d_loss,
+            "l1": l1.detach(),
+            "adv": adv.detach(),
+            "l1_unrefined": baseline.detach(),
+        }
 
     @torch.no_grad()
     def sample_grid(self, batch: dict, generator: torch.Generator):

@@ -23,7 +23,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
 from tryon.models.layout import layout_for
@@ -64,7 +63,9 @@ class UnetStage:
         self.matcher = pipeline.matcher.train()
         self.layout = layout_for(self.unet.config.in_channels, self.vae.config.latent_channels)
         self.noise_scheduler = DDPMScheduler.from_config(
-            pipeline.scheduler.config if pipeline.scheduler is not None else default_scheduler_config()
+            pipeline.scheduler.config
+            if pipeline.scheduler is not None
+            else default_scheduler_config()
         )
         self.vae_scale = 2 ** (len(self.vae.config.block_out_channels) - 1)
 
@@ -85,8 +86,10 @@ class UnetStage:
         self.text_encoder.to(device)
 
     def _captions(self, batch: dict, generator: torch.Generator) -> list[str]:
-        drop = torch.rand(len(batch["caption"]), generator=generator) < self.recipe.loss.prompt_dropout
-        return ["" if d else c for c, d in zip(batch["caption"], drop.tolist())]
+        drop = (
+            torch.rand(len(batch["caption"]), generator=generator) < self.recipe.loss.prompt_dropout
+        )
+        return ["" if d else c for c, d in zip(batch["caption"], drop.tolist(), strict=True)]
 
     def _inputs(self, batch: dict, generator: torch.Generator):
         device = self.accelerator.device
@@ -94,8 +97,12 @@ class UnetStage:
         source = batch["source"].to(device)
         mask = batch["mask"].to(device)
         cond = build_conditioning(
-            self.vae, source, mask, batch["keypoints"].numpy(),
-            with_pose=self.layout.has_pose, vae_scale_factor=self.vae_scale,
+            self.vae,
+            source,
+            mask,
+            batch["keypoints"].numpy(),
+            with_pose=self.layout.has_pose,
+            vae_scale_factor=self.vae_scale,
         )
         z0 = encode_latents(self.vae, target)
         noise = torch.randn(z0.shape, generator=generator).to(z0)
@@ -107,11 +114,16 @@ class UnetStage:
     def losses(self, batch: dict, generator: torch.Generator) -> dict[str, torch.Tensor]:
         lw = self.recipe.loss
         captions = self._captions(batch, generator)
-        text = encode_text(self.text_encoder, self.tokenizer, captions, device=self.accelerator.device)
+        text = encode_text(
+            self.text_encoder, self.tokenizer, captions, device=self.accelerator.device
+        )
         target, mask, cond, z0, noise, t, noisy = self._inputs(batch, generator)
         model_in = self.layout.build(noisy, cond.agnostic_latent, cond.latent_mask, cond.pose)
         pred = self.unet(
-            model_in, t, encoder_hidden_states=text.tokens, encoder_attention_mask=text.attention_mask
+            model_in,
+            t,
+            encoder_hidden_states=text.tokens,
+            encoder_attention_mask=text.attention_mask,
         ).sample
         weight = 1.0 + lw.lambda_garment * cond.latent_mask
         denoise = ((pred.float() - noise.float()) ** 2 * weight).mean() / weight.mean()
@@ -120,7 +132,9 @@ class UnetStage:
         x0 = (noisy - (1 - alpha_bar).sqrt() * pred) / alpha_bar.sqrt()
         x0 = x0.clamp(-4.0, 4.0)  # keep the decoder in range for very noisy steps
         inside = cond.latent_mask
-        rec = ((x0 - z0).abs() * inside * alpha_bar).sum() / (inside.sum() * z0.shape[1]).clamp(min=1)
+        rec = ((x0 - z0).abs() * inside * alpha_bar).sum() / (inside.sum() * z0.shape[1]).clamp(
+            min=1
+        )
 
         loss = denoise + lw.lambda_rec * rec
         out = {"denoise": denoise.detach(), "rec": rec.detach()}
@@ -130,8 +144,9 @@ class UnetStage:
             match_real = self._info_nce(target, garment, text.pooled, kept, self.matcher)
             with frozen(self.matcher):
                 decoded = self._decode_with_grad(x0)
-                match_gen = self._info_nce(decoded, garment, text.pooled, kept, self.matcher,
-                                           weight=alpha_bar.view(-1))
+                match_gen = self._info_nce(
+                    decoded, garment, text.pooled, kept, self.matcher, weight=alpha_bar.view(-1)
+                )
             loss = loss + lw.lambda_match * (match_real + match_gen)
             out.update(match_real=match_real.detach(), match_gen=match_gen.detach())
         out["loss"] = loss
@@ -173,16 +188,24 @@ class UnetStage:
         guidance = 3.0
         for t in scheduler.timesteps:
             model_in = self.layout.build(
-                torch.cat([latents] * 2), cond.agnostic_latent.repeat(2, 1, 1, 1),
-                cond.latent_mask.repeat(2, 1, 1, 1), None if cond.pose is None else cond.pose.repeat(2, 1, 1, 1),
+                torch.cat([latents] * 2),
+                cond.agnostic_latent.repeat(2, 1, 1, 1),
+                cond.latent_mask.repeat(2, 1, 1, 1),
+                None if cond.pose is None else cond.pose.repeat(2, 1, 1, 1),
             )
             tokens = torch.cat([empty.tokens, text.tokens])
-            attn = None if text.attention_mask is None else torch.cat(
-                [empty.attention_mask, text.attention_mask]
+            attn = (
+                None
+                if text.attention_mask is None
+                else torch.cat([empty.attention_mask, text.attention_mask])
             )
-            eps = unet(model_in, t, encoder_hidden_states=tokens, encoder_attention_mask=attn).sample
+            eps = unet(
+                model_in, t, encoder_hidden_states=tokens, encoder_attention_mask=attn
+            ).sample
             uncond, cond_eps = eps.chunk(2)
-            latents = scheduler.step(uncond + guidance * (cond_eps - uncond), t, latents).prev_sample
+            latents = scheduler.step(
+                uncond + guidance * (cond_eps - uncond), t, latents
+            ).prev_sample
         render = decode_latents(self.vae, latents)
         composite = render * mask + target * (1 - mask)
         unet.train()

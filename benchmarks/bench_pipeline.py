@@ -1,0 +1,176 @@
+"""Speed of one try-on on CPU: our TryOnPipeline vs diffusers' StableDiffusionInpaintPipeline.
+
+Measured side by side in one run, at the default recipe's resolution, steps, scheduler and
+guidance, with random-initialised "small" components (speed does not depend on weight values):
+
+* ours: photo analysis (mediapipe) -> MiniLM text encoding -> 26-channel UNet denoising with
+  classifier-free guidance (stopped after ``guidance_stop`` of the steps) -> VAE decode ->
+  composite into the full photo; split by stage;
+* baseline: an equal-width 9-channel (SD-inpainting layout) UNet driven by
+  ``diffusers.StableDiffusionInpaintPipeline`` on the already-cropped image, with the same VAE
+  and a CLIP text model of MiniLM's size (6 layers, 384-d), guidance on every step;
+* the UNet's FLOPs per call (``torch.utils.flop_counter.FlopCounterMode``), achieved GFLOP/s
+  during denoising and the fraction of this CPU's peak;
+* guidance_stop: our pipeline with guidance on all steps vs the recipe's value (time, and the
+  mean absolute pixel difference inside the garment region).
+
+Usage::
+
+    python benchmarks/bench_pipeline.py [--recipe default] [--repeats 3] [--threads 2]
+                                        [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+
+import numpy as np
+import torch
+
+
+def _median_timings(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def unet_flops(unet, batch: int, latent_hw: tuple[int, int], tokens: int, mask: bool) -> int:
+    """FLOPs of one UNet call (FlopCounterMode counts a multiply-add as 2 FLOPs)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    param = next(unet.parameters())
+    x = torch.zeros(batch, unet.config.in_channels, *latent_hw, dtype=param.dtype)
+    text = torch.zeros(batch, tokens, unet.config.cross_attention_dim, dtype=param.dtype)
+    attn_mask = torch.ones(batch, tokens, dtype=torch.long) if mask else None
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        unet(x, 500, encoder_hidden_states=text, encoder_attention_mask=attn_mask)
+    return counter.get_total_flops()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", default="default")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--peak-fp32", type=float, default=154.0, help="CPU peak GFLOP/s fp32")
+    parser.add_argument("--json", default=None, help="also write the results here")
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    from diffusers import StableDiffusionInpaintPipeline
+    from skimage import data as skdata
+
+    from tryon.models.text_encoder import max_text_length
+    from tryon.pipeline import load_render_recipe, make_scheduler
+    from tryon.pipeline.factory import build_pipeline
+
+    recipe = load_render_recipe(args.recipe)
+    height, width = recipe.resolution
+    steps, scale, stop = recipe.steps, recipe.guidance_scale, recipe.guidance_stop
+    prompt = "a navy linen shirt with short sleeves"
+    photo = skdata.astronaut()
+    results: dict = {
+        "recipe": args.recipe,
+        "resolution": [height, width],
+        "steps": steps,
+        "scheduler": recipe.scheduler,
+        "guidance_scale": scale,
+        "guidance_stop": stop,
+        "threads": args.threads,
+        "torch": torch.__version__,
+        "machine": platform.processor() or platform.machine(),
+    }
+
+    pipe = build_pipeline("small", text_encoder="minilm", resolution=(height, width),
+                          scheduler=recipe.scheduler, seed=0)
+    pipe.set_progress_bar_config(disable=True)
+    results["unet_params_M"] = sum(p.numel() for p in pipe.unet.parameters()) / 1e6
+
+    def ours(guidance_stop: float, person=photo, seed: int = 0):
+        return pipe(person, prompt, num_inference_steps=steps, guidance_scale=scale,
+                    guidance_stop=guidance_stop, height=height, width=width, output_type="np",
+                    generator=torch.Generator().manual_seed(seed))
+
+    # warm-up (also creates and caches the person analyser)
+    first = ours(stop)
+    analysis = first.analysis
+    runs = [ours(stop).timings for _ in range(args.repeats)]
+    results["ours"] = _median_timings(runs)
+    # analyse-once path (prepared person reused, as the UI and catalogue do)
+    prepared = pipe.prepare(analysis, recipe.category, height=height, width=width)
+    runs = [ours(stop, person=prepared).timings for _ in range(args.repeats)]
+    results["ours_prepared"] = _median_timings(runs)
+    # guidance on every step
+    runs_full, outs_full = [], None
+    for _ in range(args.repeats):
+        out = ours(1.0, person=prepared)
+        runs_full.append(out.timings)
+        outs_full = out
+    results["ours_guidance_all_steps"] = _median_timings(runs_full)
+    out_stop = ours(stop, person=prepared)
+    mask = analysis.agnostic_mask(recipe.category, dilation=recipe.mask_dilation)
+    diff = np.abs(out_stop.images[0].astype(np.float32) - outs_full.images[0].astype(np.float32))
+    results["guidance_stop_pixel_diff"] = {
+        "mean_abs_in_mask": float(diff[mask].mean()),
+        "max_abs_in_mask": float(diff[mask].max()),
+        "outside_mask_identical": bool(np.all(diff[~mask] == 0)),
+    }
+
+    # UNet FLOPs and achieved throughput
+    latent_hw = (height // 8, width // 8)
+    tokens = max_text_length(pipe.tokenizer)
+    f2 = unet_flops(pipe.unet, 2, latent_hw, tokens, mask=True)
+    f1 = unet_flops(pipe.unet, 1, latent_hw, tokens, mask=True)
+    guided = int(np.ceil(stop * steps))
+    flops_ours = guided * f2 + (steps - guided) * f1
+    denoise = results["ours_prepared"]["denoising"]
+    results["unet_gflop_per_call_batch2"] = f2 / 1e9
+    results["unet_gflops_achieved"] = flops_ours / denoise / 1e9
+    results["unet_fraction_of_peak_fp32"] = flops_ours / denoise / 1e9 / args.peak_fp32
+
+    if not args.skip_baseline:
+        base = build_pipeline("small", text_encoder="clip-minilm-size", layout="sd-inpaint",
+                              resolution=(height, width), scheduler=recipe.scheduler, seed=0,
+                              matcher=False, refiner=False)
+        sd = StableDiffusionInpaintPipeline(
+            vae=pipe.vae,  # the same VAE instance
+            text_encoder=base.text_encoder,
+            tokenizer=base.tokenizer,
+            unet=base.unet,
+            scheduler=make_scheduler(recipe.scheduler, pipe.scheduler.config),
+            safety_checker=None,
+            feature_extractor=None,
+            requires_safety_checker=False,
+        )
+        sd.set_progress_bar_config(disable=True)
+        from PIL import Image
+
+        crop = Image.fromarray(photo).resize((width, height))
+        sd_mask = Image.fromarray(
+            (np.asarray(Image.fromarray(mask).resize((width, height))) > 0).astype(np.uint8) * 255
+        )
+
+        def baseline():
+            t = time.perf_counter()
+            sd(prompt=prompt, image=crop, mask_image=sd_mask, height=height, width=width,
+               num_inference_steps=steps, guidance_scale=scale, output_type="np",
+               generator=torch.Generator().manual_seed(0))
+            return time.perf_counter() - t
+
+        baseline()
+        results["sd_inpaint_total"] = statistics.median(baseline() for _ in range(args.repeats))
+        results["sd_unet_params_M"] = sum(p.numel() for p in base.unet.parameters()) / 1e6
+        sd_f2 = unet_flops(base.unet, 2, latent_hw, 77, mask=False)
+        results["sd_unet_gflop_per_call_batch2"] = sd_f2 / 1e9
+
+    print(json.dumps(results, indent=2))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()

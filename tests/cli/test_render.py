@@ -1,0 +1,167 @@
+"""``tryon render`` end to end with a tiny saved pipeline."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from tryon.cli import main
+from tryon.pipeline.factory import build_pipeline, stick_figure_analysis
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("weights") / "tiny"
+    build_pipeline("tiny", text_encoder="bert-tiny", resolution=64, seed=0).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def analysis_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("analysis")
+    stick_figure_analysis(160, 120).save(folder)
+    return folder
+
+
+def test_render_json(weights, analysis_dir, tmp_path, capsys):
+    out = tmp_path / "out.png"
+    code = main(
+        [
+            "render",
+            "--analysis",
+            str(analysis_dir),
+            "--prompt",
+            "a red shirt",
+            "--out",
+            str(out),
+            "--weights",
+            str(weights),
+            "--steps",
+            "2",
+            "--seed",
+            "7",
+            "--rerank",
+            "2",
+            "--json",
+        ]
+    )
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["output"] == str(out) and summary["seed"] == 7
+    assert -1 <= summary["score"] <= 1
+    stages = {
+        "loading",
+        "analysis",
+        "text_encoding",
+        "denoising",
+        "decoding",
+        "refiner",
+        "composite",
+        "total",
+    }
+    assert stages <= set(summary["timings"])
+    image = np.asarray(Image.open(out))
+    person = stick_figure_analysis(160, 120)
+    assert image.shape == person.image.shape
+    mask = person.agnostic_mask("upper", dilation=0.03)
+    np.testing.assert_array_equal(image[~mask], person.image[~mask])
+
+
+def test_render_same_seed_same_image(weights, analysis_dir, tmp_path):
+    args = [
+        "render",
+        "--analysis",
+        str(analysis_dir),
+        "--prompt",
+        "a blue coat",
+        "--weights",
+        str(weights),
+        "--steps",
+        "1",
+        "--category",
+        "full",
+    ]
+    assert main([*args, "--out", str(tmp_path / "a.png")]) == 0
+    assert main([*args, "--out", str(tmp_path / "b.png")]) == 0
+    assert np.array_equal(
+        np.asarray(Image.open(tmp_path / "a.png")), np.asarray(Image.open(tmp_path / "b.png"))
+    )
+
+
+def test_missing_weights_is_one_clear_line(analysis_dir, tmp_path, capsys):
+    code = main(
+        [
+            "render",
+            "--analysis",
+            str(analysis_dir),
+            "--prompt",
+            "x",
+            "--out",
+            str(tmp_path / "o.png"),
+            "--weights",
+            str(tmp_path / "nowhere"),
+        ]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and "\n" not in err
+    assert "nowhere" in err and "does not exist" in err and "tryon train" in err
+
+
+def test_corrupt_checkpoint_is_a_clear_error(weights, analysis_dir, tmp_path, capsys):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(weights, broken)
+    vae = broken / "vae" / "diffusion_pytorch_model.safetensors"
+    vae.write_bytes(vae.read_bytes()[:1000])
+    code = main(
+        [
+            "render",
+            "--analysis",
+            str(analysis_dir),
+            "--prompt",
+            "x",
+            "--out",
+            str(tmp_path / "o.png"),
+            "--weights",
+            str(broken),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code != 0 and "vae" in err and ("truncated" in err or "corrupt" in err)
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_bad_arguments(weights, analysis_dir, tmp_path, capsys):
+    base = ["render", "--analysis", str(analysis_dir), "--prompt", "x", "--weights", str(weights)]
+    assert main([*base, "--out", str(tmp_path / "o.xyz")]) != 0
+    assert main([*base, "--out", str(tmp_path / "no" / "o.png")]) != 0
+    assert main([*base, "--out", str(tmp_path / "o.png"), "--steps", "0"]) != 0
+    assert (
+        main(
+            [
+                "render",
+                "--person",
+                str(tmp_path / "missing.jpg"),
+                "--prompt",
+                "x",
+                "--out",
+                str(tmp_path / "o.png"),
+            ]
+        )
+        != 0
+    )
+    err = capsys.readouterr().err
+    assert "missing.jpg" in err and "steps" in err

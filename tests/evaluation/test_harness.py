@@ -1,0 +1,151 @@
+"""End-to-end tests of the evaluation harness, report writer and ``tryon eval``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from tryon.cli import main
+from tryon.evaluation.baselines import GroundTruthMethod
+from tryon.evaluation.classifiers import AttributeClassifier
+from tryon.evaluation.harness import (
+    build_judges,
+    evaluate_split,
+    recall_at_1,
+    world_samples,
+)
+from tryon.evaluation.report import compare_reports, load_report
+
+SIZE = ("128", "96")
+
+
+def test_recall_at_1_known_matrix():
+    sim = np.eye(4)
+    assert recall_at_1(sim) == (1.0, 4)
+    sim[2, 3] = 2.0  # sample 2 prefers sample 3's caption
+    assert recall_at_1(sim) == (0.75, 4)
+    sim = np.zeros((12, 12))
+    sim[0, 0] = 1.0
+    assert recall_at_1(sim, candidates=10) == (1 / 12, 10)
+    with pytest.raises(ValueError, match="square"):
+        recall_at_1(np.zeros((2, 3)))
+
+
+def test_world_samples_are_deterministic_and_paraphrased():
+    test = world_samples("test", 3, seed=0, size=(128, 96))
+    para = world_samples("paraphrase", 3, seed=0, size=(128, 96))
+    again = world_samples("test", 3, seed=0, size=(128, 96))
+    for t, p, a in zip(test, para, again, strict=True):
+        np.testing.assert_array_equal(t.source, a.source)
+        np.testing.assert_array_equal(t.target, p.target)
+        assert p.caption == t.caption == t.prompt
+        assert p.prompt != t.caption
+        assert t.source.dtype == np.uint8 and t.source.shape == (128, 96, 3)
+        assert t.garment_mask.dtype == bool and t.garment_mask.any()
+        # The target's garment differs from the source only near the agnostic mask.
+        assert (t.garment_mask & t.agnostic_mask).sum() > 0.9 * t.garment_mask.sum()
+    with pytest.raises(ValueError, match="split"):
+        world_samples("train", 2)
+
+
+def test_ground_truth_method_reaches_the_ceiling():
+    samples = world_samples("test", 3, seed=1, size=(128, 96))
+    judges = build_judges(classifier_dir=None, fid=False)
+    res = evaluate_split(GroundTruthMethod(), samples, judges)
+    s = res.summary
+    assert s["ssim"] == pytest.approx(1.0) and s["psnr"] == 100.0 and s["masked_l1"] == 0.0
+    assert s["colour_accuracy"] == s["ground_truth"]["colour_accuracy"]
+    assert len(res.grid) == 3 and len(res.records) == 3
+
+
+@pytest.fixture(scope="module")
+def classifier_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("clf")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        AttributeClassifier(image_size=32, channels=(8, 16)).save_pretrained(str(folder))
+    (folder / "metrics.json").write_text(
+        json.dumps(
+            {"held_out_accuracy": {"test": {"n": 1, "type": 0.5, "sleeve": 0.5, "pattern": 0.5}}}
+        )
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def recolour_report(tmp_path_factory, classifier_dir):
+    out = tmp_path_factory.mktemp("eval") / "recolour"
+    args = ["eval", "--baseline", "recolour", "--split", "test,paraphrase", "--n", "4"]
+    args += ["--size", *SIZE, "--classifiers", str(classifier_dir), "--report", str(out)]
+    assert main(args) == 0
+    return out
+
+
+def test_cli_recolour_end_to_end(recolour_report):
+    out = recolour_report
+    for name in ("report.json", "report.md", "records.json", "metrics.png"):
+        assert (out / name).is_file(), name
+    for name in ("samples-test.png", "samples-paraphrase.png", "real-photos.png"):
+        assert (out / name).stat().st_size > 1000, name
+    report = load_report(out)
+    assert report["method"] == "recolour"
+    assert set(report["splits"]) == {"test", "paraphrase"}
+    for summary in report["splits"].values():
+        assert summary["n"] == 4
+        assert summary["preservation_max"] == 0  # the recolour baseline never touches outside
+        assert summary["fid_n"] == 4 and np.isfinite(summary["fid"])
+        assert summary["type_accuracy"] is not None and 0 <= summary["type_accuracy"] <= 1
+        assert 0 <= summary["colour_accuracy"] <= 1
+    assert report["real_photos"]["n"] == 6
+    assert report["real_photos"]["preservation_max"] == 0
+    assert report["real_photos"]["colour_accuracy"] >= 0.5
+    assert "matcher" in report["skipped"]
+    assert report["config"]["command"].startswith("tryon eval --baseline recolour")
+    text = (out / "report.md").read_text()
+    assert "| preservation (max px change) ↓ | 0 | 0 |" in text
+    assert "FID is computed on only 4 images" in text
+
+
+def test_compare_reports(recolour_report, tmp_path):
+    rep = load_report(recolour_report)
+    written = compare_reports({"recolour": rep, "again": rep}, tmp_path)
+    text = written["comparison.md"].read_text()
+    assert "| metric | recolour | again |" in text
+    assert written["comparison.png"].stat().st_size > 1000
+
+
+def test_cli_pipeline_weights_end_to_end(tmp_path, classifier_dir):
+    from tryon.pipeline.factory import build_pipeline
+
+    pipe = build_pipeline("tiny", text_encoder="bert-tiny", resolution=64, seed=0)
+    pipe.save_pretrained(tmp_path / "tiny")
+    out = tmp_path / "report"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        args = ["eval", "--weights", str(tmp_path / "tiny"), "--baseline", "no-refine"]
+        args += ["--split", "heldout", "--n", "3", "--size", *SIZE, "--steps", "2", "--no-fid"]
+        args += ["--no-real", "--classifiers", str(classifier_dir), "--report", str(out)]
+        assert main(args) == 0
+    finally:
+        torch.set_num_threads(threads)
+    report = load_report(out)
+    assert report["method"] == "tiny (no refiner)"
+    assert report["config"]["refine"] is False
+    heldout = report["splits"]["heldout"]
+    # The pipeline composites bit-exactly outside its agnostic mask.
+    assert heldout["preservation_max"] == 0
+    assert heldout["matcher_candidates"] == 3
+    assert 0 <= heldout["matcher_recall_at_1"] <= 1
+    assert "fid" in report["skipped"]
+
+
+def test_cli_rejects_bad_arguments(tmp_path, capsys):
+    assert main(["eval", "--split", "train", "--report", str(tmp_path)]) != 0
+    assert "--split" in capsys.readouterr().err
+    assert main(["eval", "--baseline", "no-match", "--report", str(tmp_path)]) != 0
+    assert "no-match" in capsys.readouterr().err
+    assert main(["eval", "--weights", str(tmp_path / "nope"), "--report", str(tmp_path)]) != 0

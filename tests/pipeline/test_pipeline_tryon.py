@@ -1,0 +1,428 @@
+"""TryOnPipeline end to end with tiny random components (no download)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from tryon.models.text_encoder import TextEmbeddings
+from tryon.pipeline import (
+    AttentionBackendError,
+    PreparedPerson,
+    TryOnPipeline,
+    TryOnPipelineOutput,
+    WeightsError,
+    make_scheduler,
+)
+from tryon.pipeline.factory import build_pipeline, tiny_clip_tokenizer
+
+from .conftest import SIZE
+
+PROMPT = "a red linen shirt with short sleeves"
+
+
+def run(pipe, person, prompt=PROMPT, seed=0, **kw):
+    kw.setdefault("num_inference_steps", 2)
+    kw.setdefault("guidance_scale", 2.0)
+    kw.setdefault("output_type", "np")
+    gen = kw.pop("generator", torch.Generator().manual_seed(seed))
+    return pipe(person, prompt, generator=gen, height=SIZE, width=SIZE, **kw)
+
+
+def test_output_keeps_outside_pixels_and_changes_inside(tiny_pipe, person):
+    out = run(tiny_pipe, person)
+    assert isinstance(out, TryOnPipelineOutput)
+    image = out.images[0]
+    assert image.shape == person.image.shape and image.dtype == np.uint8
+    mask = person.agnostic_mask("upper", dilation=tiny_pipe.defaults.mask_dilation)
+    np.testing.assert_array_equal(image[~mask], person.image[~mask])
+    assert (image[mask] != person.image[mask]).mean() > 0.5
+    assert out.analysis is person
+    assert len(out.scores) == 1 and -1.0 <= out.scores[0] <= 1.0
+    assert {"analysis", "text_encoding", "denoising", "decoding", "composite", "total"} <= set(
+        out.timings
+    )
+
+
+def test_determinism_under_generator(tiny_pipe, person):
+    a = run(tiny_pipe, person, seed=3).images[0]
+    b = run(tiny_pipe, person, seed=3).images[0]
+    c = run(tiny_pipe, person, seed=4).images[0]
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_batch_matches_single_calls(tiny_pipe, person):
+    prompts = [PROMPT, "a navy wool sweater"]
+    gens = [torch.Generator().manual_seed(s) for s in (5, 6)]
+    batch = run(tiny_pipe, person, prompts, generator=gens)
+    singles = [run(tiny_pipe, person, p, seed=s) for p, s in zip(prompts, (5, 6), strict=True)]
+    assert len(batch.images) == 2
+    for got, single in zip(batch.images, singles, strict=True):
+        diff = np.abs(got.astype(int) - single.images[0].astype(int))
+        assert diff.max() <= 1  # float summation order may differ with the batch size
+        np.testing.assert_allclose(batch.scores, [s.scores[0] for s in singles], atol=1e-4)
+
+
+def test_num_images_per_prompt_and_pil_output(tiny_pipe, person):
+    out = run(
+        tiny_pipe, person, [PROMPT, "a green tank top"], num_images_per_prompt=2, output_type="pil"
+    )
+    assert len(out.images) == 4 and all(isinstance(i, Image.Image) for i in out.images)
+    assert out.images[0].size == (person.width, person.height)
+    assert not np.array_equal(np.asarray(out.images[0]), np.asarray(out.images[1]))
+
+
+def test_dict_and_tuple_outputs_agree(tiny_pipe, person):
+    out = run(tiny_pipe, person)
+    images, analysis, scores = run(tiny_pipe, person, return_dict=False)
+    np.testing.assert_array_equal(out.images[0], images[0])
+    assert analysis is out.analysis and scores == out.scores
+    assert out.to_tuple()[0][0] is out.images[0]
+
+
+def test_prepared_person_reused_gives_same_result(tiny_pipe, person):
+    prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
+    assert isinstance(prepared, PreparedPerson)
+    x0, y0, x1, y1 = prepared.box
+    assert (y1 - y0) == (x1 - x0)  # square model -> square crop
+    direct = run(tiny_pipe, person).images[0]
+    reused = tiny_pipe(
+        prepared,
+        PROMPT,
+        generator=torch.Generator().manual_seed(0),
+        num_inference_steps=2,
+        guidance_scale=2.0,
+        output_type="np",
+    ).images[0]
+    np.testing.assert_array_equal(direct, reused)
+
+
+def test_prompt_embeds_equal_prompt(tiny_pipe, person):
+    embeds = tiny_pipe.encode_prompt([PROMPT])
+    a = run(tiny_pipe, person).images[0]
+    b = tiny_pipe(
+        person,
+        prompt_embeds=embeds,
+        generator=torch.Generator().manual_seed(0),
+        num_inference_steps=2,
+        guidance_scale=2.0,
+        height=SIZE,
+        width=SIZE,
+        output_type="np",
+    ).images[0]
+    np.testing.assert_array_equal(a, b)
+
+
+def test_callback_called_every_step_and_can_edit_latents(tiny_pipe, person):
+    calls = []
+
+    def callback(pipe, step, timestep, kwargs):
+        calls.append((step, int(timestep), kwargs["latents"].shape))
+        return {"latents": torch.zeros_like(kwargs["latents"])}
+
+    out = run(tiny_pipe, person, num_inference_steps=3, callback_on_step_end=callback)
+    assert [c[0] for c in calls] == [0, 1, 2]
+    assert len({c[1] for c in calls}) == 3
+    assert calls[0][2] == (1, 4, SIZE // 8, SIZE // 8)
+    # zeroed latents every step -> the same decoded image whatever the seed
+    other = run(tiny_pipe, person, seed=9, num_inference_steps=3, callback_on_step_end=callback)
+    np.testing.assert_array_equal(out.images[0], other.images[0])
+
+
+def test_rerank_keeps_highest_scoring_candidate(tiny_pipe, person):
+    gens = [torch.Generator().manual_seed(s) for s in range(4)]
+    all4 = run(
+        tiny_pipe,
+        person,
+        num_images_per_prompt=4,
+        generator=[torch.Generator().manual_seed(s) for s in range(4)],
+    )
+    best = int(np.argmax(all4.scores))
+    out = run(tiny_pipe, person, rerank=4, generator=gens)
+    assert len(out.images) == 1
+    assert out.scores[0] == pytest.approx(max(all4.scores), abs=1e-6)
+    np.testing.assert_array_equal(out.images[0], all4.images[best])
+    two = run(
+        tiny_pipe,
+        person,
+        rerank=4,
+        num_images_per_prompt=2,
+        generator=[torch.Generator().manual_seed(s) for s in range(4)],
+    )
+    assert two.scores == pytest.approx(sorted(all4.scores, reverse=True)[:2], abs=1e-6)
+
+
+def test_refine_with_untrained_refiner_is_identity(tiny_pipe, person):
+    a = run(tiny_pipe, person, refine=False).images[0]
+    b = run(tiny_pipe, person, refine=True).images[0]
+    np.testing.assert_array_equal(a, b)
+
+
+def test_guidance_stop_and_guidance_off(tiny_pipe, person):
+    full = run(tiny_pipe, person, num_inference_steps=4, guidance_stop=1.0).images[0]
+    early = run(tiny_pipe, person, num_inference_steps=4, guidance_stop=0.5).images[0]
+    assert not np.array_equal(full, early)
+    off = run(tiny_pipe, person, num_inference_steps=4, guidance_scale=1.0).images[0]
+    stop_at_zero_steps = run(tiny_pipe, person, num_inference_steps=4, guidance_stop=0.01)
+    # guidance_stop=0.01 still guides ceil(0.04) = 1 step, so it differs from no guidance
+    assert not np.array_equal(off, stop_at_zero_steps.images[0])
+
+
+@pytest.mark.parametrize("name", ["ddim", "dpm++", "euler", "unipc"])
+def test_scheduler_swap(tiny_pipe, person, name):
+    original = tiny_pipe.scheduler
+    try:
+        tiny_pipe.scheduler = make_scheduler(name, original.config)
+        out = run(tiny_pipe, person, num_inference_steps=3)
+        again = run(tiny_pipe, person, num_inference_steps=3)
+        np.testing.assert_array_equal(out.images[0], again.images[0])
+        assert type(tiny_pipe.scheduler).__name__ in {
+            "DDIMScheduler",
+            "DPMSolverMultistepScheduler",
+            "EulerDiscreteScheduler",
+            "UniPCMultistepScheduler",
+        }
+    finally:
+        tiny_pipe.scheduler = original
+
+
+def test_attention_and_vae_slicing_give_same_result(tiny_pipe, person):
+    base = run(tiny_pipe, person, num_images_per_prompt=2)
+    try:
+        tiny_pipe.enable_attention_slicing(1)
+        tiny_pipe.enable_vae_slicing()
+        sliced = run(tiny_pipe, person, num_images_per_prompt=2)
+    finally:
+        tiny_pipe.set_attention_backend("sdpa")
+        tiny_pipe.disable_vae_slicing()
+    for a, b in zip(base.images, sliced.images, strict=True):
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
+
+
+def test_bfloat16_runs_on_cpu(person):
+    pipe = build_pipeline("tiny", text_encoder="bert-tiny", resolution=SIZE, seed=0)
+    pipe.set_progress_bar_config(disable=True)
+    pipe.to(dtype=torch.bfloat16)
+    out = run(pipe, person)
+    mask = person.agnostic_mask("upper", dilation=pipe.defaults.mask_dilation)
+    np.testing.assert_array_equal(out.images[0][~mask], person.image[~mask])
+
+
+def test_xformers_missing_is_a_clear_error(tiny_pipe):
+    pytest.importorskip("torch")
+    try:
+        import xformers  # noqa: F401
+    except ImportError:
+        with pytest.raises(AttentionBackendError, match="xformers"):
+            tiny_pipe.set_attention_backend("xformers")
+    else:  # pragma: no cover - GPU machines
+        pytest.skip("xformers is installed")
+    with pytest.raises(ValueError, match="sdpa"):
+        tiny_pipe.set_attention_backend("flash")
+
+
+# ---------------------------------------------------------------------------- check_inputs
+BAD_INPUTS = [
+    (dict(person=None), ValueError, "person is required"),
+    (dict(person=3.5), TypeError, "person must be"),
+    (dict(prompt=None), ValueError, "exactly one of prompt"),
+    (dict(prompt_embeds=torch.zeros(1, 4, 32)), ValueError, "exactly one of prompt"),
+    (dict(prompt=[]), ValueError, "empty list"),
+    (dict(prompt=["ok", 3]), TypeError, "list of strings"),
+    (dict(prompt=7), TypeError, "string or a list"),
+    (dict(category="hat"), ValueError, "category"),
+    (dict(prompt=None, prompt_embeds=torch.zeros(1, 4, 7)), ValueError, "UNet attends to"),
+    (dict(prompt=None, prompt_embeds=torch.zeros(4, 32)), TypeError, "prompt_embeds must"),
+    (dict(negative_prompt=["a", "b"]), ValueError, "negative_prompt has 2"),
+    (dict(negative_prompt=5), TypeError, "negative_prompt must"),
+    (
+        dict(negative_prompt="x", negative_prompt_embeds=torch.zeros(1, 4, 32)),
+        ValueError,
+        "at most one",
+    ),
+    (dict(num_inference_steps=0), ValueError, "num_inference_steps"),
+    (dict(num_inference_steps=2.5), ValueError, "num_inference_steps"),
+    (dict(guidance_scale=-1.0), ValueError, "guidance_scale"),
+    (dict(guidance_scale=float("nan")), ValueError, "guidance_scale"),
+    (dict(guidance_stop=0.0), ValueError, "guidance_stop"),
+    (dict(guidance_stop=1.5), ValueError, "guidance_stop"),
+    (dict(num_images_per_prompt=0), ValueError, "num_images_per_prompt"),
+    (dict(rerank=-1), ValueError, "rerank"),
+    (dict(rerank=2, num_images_per_prompt=3), ValueError, "rerank"),
+    (dict(refine="yes"), TypeError, "refine"),
+    (dict(output_type="latent"), ValueError, "output_type"),
+    (dict(generator=[torch.Generator()] * 3), ValueError, "3 generators"),
+    (dict(generator=5), TypeError, "generator"),
+    (dict(callback_on_step_end=5), TypeError, "callable"),
+    (dict(callback_on_step_end_tensor_inputs=["noise"]), ValueError, "tensor_inputs"),
+    (dict(height=50), ValueError, "multiple of 16"),
+    (dict(width=64.0), TypeError, "width must be an int"),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, match", BAD_INPUTS)
+def test_check_inputs_errors(tiny_pipe, person, kwargs, error, match):
+    args = dict(person=person, prompt=PROMPT, num_inference_steps=1, output_type="np")
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        tiny_pipe(**args)
+
+
+def test_check_inputs_component_errors(person):
+    pipe = build_pipeline(
+        "tiny", text_encoder="bert-tiny", resolution=SIZE, matcher=False, refiner=False
+    )
+    pipe.set_progress_bar_config(disable=True)
+    with pytest.raises(ValueError, match="needs a matcher"):
+        pipe(person, PROMPT, rerank=2, num_inference_steps=1)
+    with pytest.raises(ValueError, match="needs a refiner"):
+        pipe(person, PROMPT, refine=True, num_inference_steps=1)
+    out = run(pipe, person)
+    assert out.scores is None
+
+
+def test_prepared_person_category_mismatch(tiny_pipe, person):
+    prepared = tiny_pipe.prepare(person, "lower", height=SIZE, width=SIZE)
+    with pytest.raises(ValueError, match="differs from the prepared"):
+        tiny_pipe(prepared, PROMPT, category="upper", num_inference_steps=1)
+
+
+# ---------------------------------------------------------------------------- save / load
+def test_save_load_round_trip(tiny_pipe, tiny_pipe_dir, person):
+    loaded = TryOnPipeline.from_pretrained(tiny_pipe_dir)
+    loaded.set_progress_bar_config(disable=True)
+    for name in ("unet", "vae", "text_encoder", "matcher", "refiner"):
+        ours, theirs = getattr(tiny_pipe, name).state_dict(), getattr(loaded, name).state_dict()
+        assert ours.keys() == theirs.keys()
+        assert all(torch.equal(ours[k], theirs[k]) for k in ours)
+    a = run(tiny_pipe, person, [PROMPT, "blue jeans"], category="lower")
+    b = run(loaded, person, [PROMPT, "blue jeans"], category="lower")
+    for x, y in zip(a.images, b.images, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert a.scores == pytest.approx(b.scores, abs=1e-6)
+
+
+def test_component_override_on_load(tiny_pipe_dir):
+    other = build_pipeline("tiny", text_encoder="bert-tiny", resolution=SIZE, seed=1)
+    loaded = TryOnPipeline.from_pretrained(tiny_pipe_dir, unet=other.unet)
+    assert loaded.unet is other.unet
+
+
+def test_missing_weights_folder_error(tmp_path):
+    with pytest.raises(WeightsError, match="does not exist.*train"):
+        TryOnPipeline.from_pretrained(tmp_path / "nope")
+    with pytest.raises(WeightsError, match="no model_index.json"):
+        TryOnPipeline.from_pretrained(tmp_path)
+
+
+def test_truncated_checkpoint_error(tiny_pipe_dir, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_pipe_dir, broken)
+    weights = broken / "unet" / "diffusion_pytorch_model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2])
+    with pytest.raises(WeightsError, match="unet.*(truncated|corrupt)"):
+        TryOnPipeline.from_pretrained(broken)
+
+
+def test_strict_loading_refuses_missing_keys(tiny_pipe_dir, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    broken = tmp_path / "missing-key"
+    shutil.copytree(tiny_pipe_dir, broken)
+    weights = broken / "matcher" / "diffusion_pytorch_model.safetensors"
+    state = load_file(weights)
+    state.pop("logit_scale")
+    save_file(state, weights)
+    with pytest.raises(WeightsError, match="logit_scale"):
+        TryOnPipeline.from_pretrained(broken)
+
+
+# ---------------------------------------------------------------------------- SD layout
+def test_stable_diffusion_inpainting_layout_from_local_folder(person, tmp_path):
+    pipe = build_pipeline("tiny", text_encoder="clip-tiny", layout="sd-inpaint", resolution=SIZE)
+    assert pipe.unet.config.in_channels == 9 and not pipe.layout.has_pose
+    # a tokenizer folder written the way a real CLIP tokenizer ships (vocab.json + merges.txt)
+    pipe.tokenizer = tiny_clip_tokenizer(tmp_path / "tok")
+    pipe.register_modules(tokenizer=pipe.tokenizer)
+    pipe.save_pretrained(tmp_path / "sd")
+    loaded = TryOnPipeline.from_pretrained(tmp_path / "sd")
+    loaded.set_progress_bar_config(disable=True)
+    assert type(loaded.text_encoder).__name__ == "CLIPTextModel"
+    assert type(loaded.tokenizer).__name__ == "CLIPTokenizer"
+    embeds = loaded.encode_prompt([PROMPT])
+    assert embeds.attention_mask is None  # SD attends to its padding tokens
+    out = run(loaded, person)
+    mask = person.agnostic_mask("upper", dilation=loaded.defaults.mask_dilation)
+    np.testing.assert_array_equal(out.images[0][~mask], person.image[~mask])
+    assert (out.images[0][mask] != person.image[mask]).mean() > 0.5
+    pipe.set_progress_bar_config(disable=True)
+    np.testing.assert_array_equal(run(pipe, person).images[0], out.images[0])
+
+
+def test_text_embeddings_class_as_prompt_embeds_with_rerank(tiny_pipe, person):
+    embeds = tiny_pipe.encode_prompt([PROMPT])
+    assert isinstance(embeds, TextEmbeddings) and embeds.pooled is not None
+    out = tiny_pipe(
+        person,
+        prompt_embeds=embeds,
+        rerank=2,
+        num_inference_steps=1,
+        height=SIZE,
+        width=SIZE,
+        output_type="np",
+        generator=[torch.Generator().manual_seed(s) for s in range(2)],
+    )
+    assert len(out.images) == 1 and out.scores is not None
+
+
+@pytest.mark.gpu
+def test_gpu_fp16_offload_and_xformers(person):  # pragma: no cover - needs CUDA
+    pipe = build_pipeline("tiny", text_encoder="bert-tiny", resolution=SIZE)
+    pipe.set_progress_bar_config(disable=True)
+    pipe.to("cuda", torch.float16)
+    out = run(pipe, person, generator=torch.Generator("cuda").manual_seed(0))
+    mask = person.agnostic_mask("upper", dilation=pipe.defaults.mask_dilation)
+    np.testing.assert_array_equal(out.images[0][~mask], person.image[~mask])
+    try:
+        import xformers  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pipe.set_attention_backend("xformers")
+        run(pipe, person, generator=torch.Generator("cuda").manual_seed(0))
+        pipe.set_attention_backend("sdpa")
+    pipe.to("cpu", torch.float32)
+    pipe.enable_model_cpu_offload()
+    out = run(pipe, person, generator=torch.Generator("cuda").manual_seed(0))
+    assert out.images[0].shape == person.image.shape
+
+
+def test_real_photo_outside_pixels_bit_exact(tiny_pipe):
+    """End to end on a real photo (skimage's astronaut): analysed by the pipeline's own
+    PersonAnalyzer (created on first use and cached), every pixel outside the agnostic mask
+    is the input's."""
+    skimage_data = pytest.importorskip("skimage.data")
+    photo = skimage_data.astronaut()
+    out = tiny_pipe(
+        photo,
+        PROMPT,
+        num_inference_steps=1,
+        height=SIZE,
+        width=SIZE,
+        output_type="np",
+        generator=torch.Generator().manual_seed(0),
+    )
+    analyzer = tiny_pipe._analyzer
+    assert analyzer is not None
+    mask = out.analysis.agnostic_mask("upper", dilation=tiny_pipe.defaults.mask_dilation)
+    assert 0.01 < mask.mean() < 0.9
+    np.testing.assert_array_equal(out.images[0][~mask], photo[~mask])
+    assert (out.images[0][mask] != photo[mask]).mean() > 0.5
+    tiny_pipe(out.analysis, PROMPT, num_inference_steps=1, height=SIZE, width=SIZE)
+    assert tiny_pipe._analyzer is analyzer

@@ -1,0 +1,88 @@
+"""Render recipes under pipelines/ and the scheduler registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from diffusers import DPMSolverMultistepScheduler
+
+from tryon.pipeline import RenderRecipe, TryOnPipeline, load_render_recipe, make_scheduler
+from tryon.pipeline.schedulers import SCHEDULER_NAMES, default_scheduler_config
+from tryon.recipes import RecipeError
+
+PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
+
+
+@pytest.mark.parametrize("name", ["default", "fast", "quality"])
+def test_shipped_recipes_load(name):
+    recipe = load_render_recipe(PIPELINES / f"{name}.toml")
+    assert isinstance(recipe, RenderRecipe)
+    assert recipe.weights == "weights/tryon-small"
+    assert recipe.scheduler in SCHEDULER_NAMES
+
+
+def test_fast_is_cheaper_and_quality_richer_than_default():
+    default, fast, quality = (
+        load_render_recipe(PIPELINES / f"{n}.toml") for n in ("default", "fast", "quality")
+    )
+    assert fast.steps < default.steps < quality.steps
+    assert quality.refine and quality.rerank > 1
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "r.toml"
+    path.write_text((PIPELINES / "default.toml").read_text() + text)
+    return path
+
+
+def test_unknown_key_and_bad_values_are_refused(tmp_path):
+    with pytest.raises(RecipeError, match="stepz"):
+        load_render_recipe(_write(tmp_path, "stepz = 3\n"))
+    text = (PIPELINES / "default.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("guidance_stop = 0.8", "guidance_stop = 0.0"))
+    with pytest.raises(RecipeError, match="guidance_stop"):
+        load_render_recipe(bad)
+    bad.write_text(text.replace('scheduler = "dpm++"', 'scheduler = "pndm"'))
+    with pytest.raises(RecipeError, match="scheduler"):
+        load_render_recipe(bad)
+    bad.write_text(text.replace('kind = "render"', 'kind = "train"'))
+    with pytest.raises(RecipeError, match="kind"):
+        load_render_recipe(bad)
+
+
+def test_recipe_missing_weights_error_names_folder(tmp_path):
+    text = (PIPELINES / "default.toml").read_text()
+    path = tmp_path / "r.toml"
+    path.write_text(text.replace("weights/tryon-small", str(tmp_path / "absent")))
+    with pytest.raises(ValueError, match="absent.*does not exist"):
+        TryOnPipeline.from_recipe(path)
+
+
+def test_from_recipe_sets_scheduler_and_defaults(tmp_path, tiny_pipe_dir):
+    text = (PIPELINES / "fast.toml").read_text()
+    path = tmp_path / "r.toml"
+    path.write_text(
+        text.replace("weights/tryon-small", str(tiny_pipe_dir))
+        .replace("resolution = [256, 256]", "resolution = [64, 64]")
+        .replace('device = "auto"', 'device = "cpu"')
+    )
+    pipe = TryOnPipeline.from_recipe(path)
+    assert isinstance(pipe.scheduler, DPMSolverMultistepScheduler)
+    assert pipe.defaults.steps == load_render_recipe(path).steps
+    assert pipe.default_size == (64, 64)
+
+
+@pytest.mark.parametrize("name", SCHEDULER_NAMES)
+def test_make_scheduler_keeps_noise_schedule(name):
+    scheduler = make_scheduler(name, default_scheduler_config())
+    assert scheduler.config.num_train_timesteps == 1000
+    assert scheduler.config.beta_schedule == "scaled_linear"
+    swapped = make_scheduler("ddim", scheduler)
+    assert swapped.config.beta_end == scheduler.config.beta_end
+
+
+def test_unknown_scheduler():
+    with pytest.raises(ValueError, match="pndm"):
+        make_scheduler("pndm", default_scheduler_config())
