@@ -44,7 +44,9 @@ def test_training_learns_separable_attributes_and_round_trips(tmp_path):
     model = _tiny()
     train = _synthetic(96, 0)
     before = accuracy(model, train)
-    losses = train_classifier(model, train, epochs=12, batch_size=16, lr=1e-2, log_every=0)
+    losses = train_classifier(
+        model, train, epochs=12, batch_size=16, lr=1e-2, log_every=0, augment=False
+    )
     assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
     test = _synthetic(64, 1)
     acc = accuracy(model, test)
@@ -76,3 +78,35 @@ def test_to_uint8_inverts_dataset_scaling():
     img = np.random.default_rng(0).integers(0, 256, (5, 4, 3), dtype=np.uint8)
     as_float = torch.from_numpy(img).permute(2, 0, 1).float() / 127.5 - 1.0
     np.testing.assert_array_equal(to_uint8(as_float), img)
+
+
+def test_garment_crop_greys_everything_outside_the_mask():
+    from tryon.evaluation.classifiers import garment_crop
+
+    image = np.full((120, 80, 3), 255, np.uint8)
+    mask = np.zeros((120, 80), bool)
+    mask[40:80, 20:30] = True  # an L shape: its box holds white, unmasked pixels
+    mask[40:50, 20:60] = True
+    image[mask] = (200, 10, 10)
+    keypoints = np.zeros((17, 3), np.float32)
+    crop = garment_crop(image, mask, keypoints, size=32)
+    assert crop.shape == (32, 32, 3) and crop.dtype == np.uint8
+    # The white outside the mask never shows (green stays near the grey's 128, up to
+    # Lanczos ringing); the garment red and the grey both do.
+    assert crop[..., 1].max() < 150
+    np.testing.assert_allclose(crop[4, 16], (200, 10, 10), atol=3)
+    np.testing.assert_allclose(crop[24, 24], (128, 128, 128), atol=3)
+    with pytest.raises(ValueError, match="mask shape"):
+        garment_crop(image, mask[:10], keypoints)
+
+
+def test_augment_keeps_shape_range_and_content():
+    from tryon.evaluation.classifiers import _augment, crops_to_tensor
+
+    crops = _synthetic(8, 0).crops
+    x = crops_to_tensor(crops)
+    y = _augment(x, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape and y.min() >= -1.0 and y.max() <= 1.0
+    assert not torch.equal(x, y)
+    # Deterministic under the generator.
+    torch.testing.assert_close(y, _augment(x, torch.Generator().manual_seed(0)))

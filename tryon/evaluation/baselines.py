@@ -9,11 +9,10 @@ Methods here:
 
 * :class:`RecolourBaseline` - no learning at all: it reads the colour named in the prompt
   (:func:`tryon.data.captions.parse_caption`) and recolours the agnostic region in CIELAB:
-  every pixel's a*, b* become the palette colour's and its L* is shifted by
-  ``L_colour - mean(L over the region)``, so shading, folds and the old garment's pattern
-  keep their light/dark structure while the mean lightness becomes the asked colour's (a
-  luminance-preserving recolour; a plain multiply would keep dark garments dark whatever the
-  asked colour). Pixels outside the agnostic mask are copied, so its preservation error is
+  every pixel's a*, b* become the palette colour's and its L* is re-centred on the colour's
+  lightness, keeping the light/dark structure of shading, folds and the old garment's pattern
+  with its contrast capped (:func:`recolour`; a plain luminance-preserving multiply would keep
+  a black garment black whatever the asked colour). Pixels outside the agnostic mask are copied, so its preservation error is
   exactly 0. It cannot change garment type, sleeves or pattern: the bar a model must beat there.
 * :class:`PipelineMethod` - a :class:`tryon.pipeline.TryOnPipeline` with fixed sampling
   settings; the "no-refiner" baseline is this with ``refine=False`` and the ``λ_match = 0``
@@ -35,6 +34,8 @@ from tryon.evaluation.colour import lab_to_srgb, palette_lab, srgb_to_lab
 
 logger = logging.getLogger(__name__)
 
+#: Largest standard deviation of L* the recolour baseline keeps (see :func:`recolour`).
+RECOLOUR_LIGHTNESS_STD = 8.0
 #: Baseline names accepted by ``tryon eval --baseline``.
 BASELINES: tuple[str, ...] = ("recolour", "no-match", "no-refine")
 
@@ -73,16 +74,30 @@ def colour_from_prompt(prompt: str) -> str | None:
 
 
 def recolour(
-    image: np.ndarray, mask: np.ndarray, colour_lab: np.ndarray, lightness_shift: bool = True
+    image: np.ndarray,
+    mask: np.ndarray,
+    colour_lab: np.ndarray,
+    lightness_shift: bool = True,
+    max_lightness_std: float | None = RECOLOUR_LIGHTNESS_STD,
 ) -> np.ndarray:
     """Recolour ``image`` under ``mask`` to ``colour_lab`` keeping its luminance structure.
+
+    In CIELAB every masked pixel gets the colour's a*, b*; its L* becomes
+    ``L_colour + k * (L - mean L)``: the light/dark pattern of the input (shading, folds, the
+    old garment's print) is kept, centred on the colour's lightness, with its spread ``k``
+    limited so the standard deviation of L* is at most ``max_lightness_std`` (default 8 L*
+    units; an agnostic region also holds hair, skin and background, whose full contrast would
+    push much of the region to lighter or darker palette colours - e.g. red to coral and
+    burgundy). Out-of-gamut results are clipped in sRGB.
 
     Args:
         image: ``(H, W, 3)`` uint8 sRGB.
         mask: ``(H, W)`` bool region to recolour.
         colour_lab: CIELAB ``(3,)`` of the asked colour.
-        lightness_shift: shift L* so the region's mean lightness equals the colour's (default);
-            False keeps L* unchanged (pure chroma replacement).
+        lightness_shift: centre L* on the colour's lightness (default); False keeps L* as is
+            (pure chroma replacement).
+        max_lightness_std: cap of L*'s standard deviation after recolouring; None keeps the
+            input's full contrast.
 
     Returns:
         A new uint8 image; pixels outside ``mask`` are ``image``'s, bit for bit.
@@ -99,7 +114,11 @@ def recolour(
         return out
     lab = srgb_to_lab(image[mask])
     if lightness_shift:
-        lab[:, 0] += colour_lab[0] - lab[:, 0].mean()
+        deviation = lab[:, 0] - lab[:, 0].mean()
+        spread = float(deviation.std())
+        if max_lightness_std is not None and spread > max_lightness_std:
+            deviation *= max_lightness_std / spread
+        lab[:, 0] = colour_lab[0] + deviation
     lab[:, 0] = np.clip(lab[:, 0], 0.0, 100.0)
     lab[:, 1] = colour_lab[1]
     lab[:, 2] = colour_lab[2]
@@ -165,6 +184,8 @@ class PipelineMethod:
         self, pipeline, name: str, call_kwargs: dict[str, Any] | None = None, dilation=0.03
     ):
         self.pipeline = pipeline
+        if hasattr(pipeline, "set_progress_bar_config"):
+            pipeline.set_progress_bar_config(disable=True)  # the harness shows one per split
         self.name = name
         self.call_kwargs = dict(call_kwargs or {})
         self.dilation = float(dilation)

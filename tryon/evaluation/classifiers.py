@@ -12,7 +12,7 @@ and its own held-out accuracy is measured on the ``test`` and ``heldout`` splits
 reports that accuracy beside every number the classifier produces, since a judge is only as
 good as its own accuracy. Train it with::
 
-    python -m tryon.evaluation.classifiers --out weights/eval-classifiers --train 4000 --epochs 12
+    python -m tryon.evaluation.classifiers --out weights/eval-classifiers --train 4000 --epochs 24
 
 which renders the world data, trains on one CPU thread (a few minutes), writes
 ``save_pretrained`` safetensors, ``metrics.json`` and a model card ``README.md``.
@@ -24,7 +24,7 @@ import argparse
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +71,7 @@ class AttributeClassifier(ModelMixin, ConfigMixin):
     @register_to_config
     def __init__(
         self,
-        image_size: int = 96,
+        image_size: int = 128,
         channels: tuple[int, ...] = (24, 48, 96, 128),
         type_labels: tuple[str, ...] = GARMENT_TYPES,
         sleeve_labels: tuple[str, ...] = SLEEVE_LABELS,
@@ -147,24 +147,31 @@ def crops_to_tensor(crops: np.ndarray) -> torch.Tensor:
 
 
 def garment_crop(
-    image: np.ndarray, agnostic_mask: np.ndarray, keypoints: np.ndarray, size: int = 96
+    image: np.ndarray, agnostic_mask: np.ndarray, keypoints: np.ndarray, size: int = 128
 ) -> np.ndarray:
-    """The classifier's view of an image: the square garment crop around ``agnostic_mask``.
+    """The classifier's view of an image: the square garment crop around ``agnostic_mask``,
+    with everything outside the mask grey, so other garments in the crop (the top above a
+    skirt) cannot be mistaken for the garment being judged.
 
     Args:
         image: ``(H, W, 3)`` uint8.
-        agnostic_mask: ``(H, W)`` bool, the pair's agnostic mask (same box for the ground
+        agnostic_mask: ``(H, W)`` bool, the pair's agnostic mask (the same for the ground
             truth and every method's result of that pair).
         keypoints: ``(17, 3)`` pixels + visibility.
         size: output side.
 
     Returns:
-        ``(size, size, 3)`` uint8 (areas outside the photo are mid-grey).
+        ``(size, size, 3)`` uint8 (outside the mask or the photo: mid-grey 128).
     """
     from tryon.pipeline.crop import crop_resize, garment_crop_box
 
-    box = garment_crop_box(np.asarray(agnostic_mask, bool), keypoints, (size, size), margin=0.05)
-    return crop_resize(np.asarray(image), box, (size, size), fill=128)
+    mask = np.asarray(agnostic_mask, bool)
+    image = np.asarray(image)
+    if image.shape[:2] != mask.shape:
+        raise ValueError(f"mask shape {mask.shape} does not match image {image.shape[:2]}")
+    view = np.where(mask[..., None], image, np.uint8(128)).astype(np.uint8)
+    box = garment_crop_box(mask, keypoints, (size, size), margin=0.05)
+    return crop_resize(view, box, (size, size), fill=128)
 
 
 @dataclass
@@ -187,9 +194,22 @@ def label_index(head: str, value: str, labels: Sequence[str]) -> int:
     raise ValueError(f"unknown {head} label {value!r}; expected one of {list(labels)}")
 
 
-def world_crop_set(split: str, n: int, seed: int, size: int = 96, image_size=(512, 384)) -> CropSet:
-    """Render ``n`` world pairs of ``split`` and return the targets' garment crops + labels."""
+def world_crop_set(
+    split: str, n: int, seed: int, size: int = 128, image_size=(512, 384), cache: Path | None = None
+) -> CropSet:
+    """Render ``n`` world pairs of ``split`` and return the targets' garment crops + labels.
+
+    With ``cache`` (an ``.npz`` path) the crops are read from it when it exists and was made
+    with the same arguments, else rendered and written there.
+    """
     from tryon.data import WorldPairDataset
+
+    key = np.asarray([n, seed, size, *image_size], np.int64)
+    if cache is not None and Path(cache).is_file():
+        with np.load(cache, allow_pickle=False) as data:
+            if np.array_equal(data["key"], key) and str(data["split"]) == split:
+                logger.info("read %d %s crops from %s", n, split, cache)
+                return CropSet(data["crops"], {h: data[h] for h in HEADS})
 
     ds = WorldPairDataset(split=split, size=tuple(image_size), length=n, seed=seed)
     crops, labels = [], {h: [] for h in HEADS}
@@ -202,7 +222,14 @@ def world_crop_set(split: str, n: int, seed: int, size: int = 96, image_size=(51
         attrs = item["attributes"]
         for head in HEADS:
             labels[head].append(label_index(head, attrs[head], names[head]))
-    return CropSet(np.stack(crops), {h: np.asarray(v, np.int64) for h, v in labels.items()})
+        if (i + 1) % 500 == 0:
+            logger.info("rendered %d/%d %s pairs", i + 1, n, split)
+    result = CropSet(np.stack(crops), {h: np.asarray(v, np.int64) for h, v in labels.items()})
+    if cache is not None:
+        Path(cache).parent.mkdir(parents=True, exist_ok=True)
+        with open(cache, "wb") as handle:
+            np.savez(handle, key=key, split=np.asarray(split), crops=result.crops, **result.labels)
+    return result
 
 
 def to_uint8(image) -> np.ndarray:
@@ -214,10 +241,22 @@ def to_uint8(image) -> np.ndarray:
 
 
 def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Flip, brightness/contrast/saturation jitter and random blur on a ``[-1, 1]`` batch."""
+    """Flip, shift, colour-channel permutation, brightness/contrast/saturation jitter and
+    random blur on a ``[-1, 1]`` batch.
+
+    Permuting the RGB channels changes hues freely, so no head can learn a colour shortcut
+    ("jeans are blue") that the held-out colour x type combinations would break.
+    """
     n = x.shape[0]
     flip = torch.rand(n, generator=generator) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+    dx, dy = (int(v) for v in torch.randint(-4, 5, (2,), generator=generator))
+    x = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+    perms = torch.tensor([[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+    choice = perms[torch.randint(0, 6, (n,), generator=generator)]
+    keep = torch.rand(n, generator=generator) < 0.5
+    choice[keep] = torch.tensor([0, 1, 2])
+    x = torch.gather(x, 1, choice[:, :, None, None].expand(-1, -1, *x.shape[2:]))
     gain = 1.0 + 0.2 * (torch.rand(n, 1, 1, 1, generator=generator) - 0.5)
     bias = 0.1 * (torch.rand(n, 1, 1, 1, generator=generator) - 0.5)
     grey = x.mean(dim=1, keepdim=True)
@@ -240,10 +279,12 @@ def train_classifier(
     lr: float = 2e-3,
     seed: int = 0,
     log_every: int = 50,
+    augment: bool = True,
 ) -> list[float]:
-    """Train ``model`` in place with AdamW + cosine decay; returns the per-step losses.
+    """Train ``model`` in place with AdamW and a one-cycle schedule; returns per-step losses.
 
     The loss is the sum of the three heads' cross-entropies (sleeve ignores ``IGNORE``).
+    ``augment`` applies :func:`_augment` to every batch.
     """
     if epochs < 1 or batch_size < 1 or len(train) == 0:
         raise ValueError(f"need epochs >= 1, batch_size >= 1, data; got {epochs}, {batch_size}")
@@ -260,7 +301,7 @@ def train_classifier(
         order = torch.randperm(len(train), generator=gen)
         for start in range(0, len(train), batch_size):
             idx = order[start : start + batch_size]
-            x = _augment(x_all[idx], gen)
+            x = _augment(x_all[idx], gen) if augment else x_all[idx]
             logits = model(x)
             loss = sum(
                 F.cross_entropy(logits[h], y_all[h][idx], ignore_index=IGNORE)
@@ -272,7 +313,7 @@ def train_classifier(
             loss.backward()
             opt.step()
             sched.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             step += 1
             if log_every and step % log_every == 0:
                 logger.info("epoch %d step %d/%d loss %.4f", epoch, step, steps, losses[-1])
@@ -344,7 +385,8 @@ score much above the classifier's own accuracy on ground-truth images.
 {command}
 ```
 
-Training data: {n_train} world pairs ({image_h}x{image_w}, seed {seed}), {epochs} epochs,
+Training data: {n_train} world `train` pairs ({image_h}x{image_w}, seed {seed}; the held-out
+sets use seed {seed} + 1), {epochs} epochs,
 batch {batch_size}, AdamW lr {lr}, one CPU thread; wall time {wall:.0f} s
 (rendering {render_s:.0f} s, training {train_s:.0f} s).
 """
@@ -356,20 +398,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=DEFAULT_CLASSIFIER_DIR)
     parser.add_argument("--train", type=int, default=4000, help="training pairs")
     parser.add_argument("--test", type=int, default=500, help="held-out pairs per split")
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=24)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--image-size", type=int, default=96)
+    parser.add_argument("--image-size", type=int, default=128)
     parser.add_argument("--size", type=int, nargs=2, default=(512, 384), metavar=("H", "W"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--cache", metavar="DIR", help="keep rendered crops here (.npz) for re-training"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
-    train = world_crop_set("train", args.train, args.seed, args.image_size, args.size)
+
+    def cache(split: str) -> Path | None:
+        return None if args.cache is None else Path(args.cache) / f"{split}.npz"
+
+    train = world_crop_set(
+        "train", args.train, args.seed, args.image_size, args.size, cache("train")
+    )
     held = {
-        split: world_crop_set(split, args.test, args.seed + 1, args.image_size, args.size)
+        split: world_crop_set(
+            split, args.test, args.seed + 1, args.image_size, args.size, cache(split)
+        )
         for split in ("test", "heldout")
     }
     render_s = time.perf_counter() - t0
@@ -433,18 +486,6 @@ def main(argv: list[str] | None = None) -> int:
         logger.warning("tryon.weights not available; no checksums written")
     logger.info("held-out accuracy: %s", json.dumps(record["held_out_accuracy"]))
     return 0
-
-
-def iter_batches(items: Iterable, size: int):
-    """Yield lists of up to ``size`` items."""
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 if __name__ == "__main__":  # pragma: no cover

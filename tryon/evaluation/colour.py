@@ -269,14 +269,26 @@ def dominant_colour(
     Each masked pixel votes for its nearest palette colour (CIEDE2000); the winner's name and
     the mean Lab of the pixels that voted for it are returned. Unlike the plain mean it is not
     pulled towards the second colour of a striped, checked or dotted garment. ``(None, None)``
-    for an empty mask. Pixels are subsampled to at most 20,000 (deterministic stride).
+    for an empty mask. Pixels are subsampled to at most 20,000 (deterministic stride), and
+    each distinct RGB value is classified once.
     """
-    pixels = masked_lab_pixels(image, mask)
-    if len(pixels) == 0:
+    image = np.asarray(image)
+    mask = np.asarray(mask, dtype=bool)
+    if image.ndim != 3 or image.shape[-1] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f"mask shape {mask.shape} does not match image {image.shape[:2]}")
+    rgb = image[mask]
+    if len(rgb) == 0:
         return None, None
-    stride = max(1, len(pixels) // 20_000)
-    pixels = pixels[::stride]
-    votes = nearest_palette_colour(pixels, palette)
-    names, counts = np.unique(votes.astype(str), return_counts=True)
-    winner = str(names[np.argmax(counts)])
-    return winner, pixels[votes.astype(str) == winner].mean(axis=0)
+    rgb = rgb[:: max(1, len(rgb) // 20_000)]
+    packed = (rgb[:, 0].astype(np.int32) << 16) | (rgb[:, 1].astype(np.int32) << 8) | rgb[:, 2]
+    unique, inverse = np.unique(packed, return_inverse=True)
+    unique_rgb = np.stack([(unique >> 16) & 255, (unique >> 8) & 255, unique & 255], -1)
+    unique_lab = srgb_to_lab(unique_rgb.astype(np.uint8))
+    names = list(palette)
+    table = np.stack([np.asarray(palette[n], dtype=np.float64) for n in names])
+    nearest = np.argmin(ciede2000(unique_lab[:, None, :], table), axis=-1)
+    votes = nearest[inverse.reshape(-1)]
+    winner = int(np.argmax(np.bincount(votes, minlength=len(names))))
+    return names[winner], unique_lab[inverse.reshape(-1)][votes == winner].mean(axis=0)

@@ -361,7 +361,10 @@ def evaluate_split(
     results: list[MethodOutput] = []
     grid = []
     seconds = 0.0
-    for sample in samples:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(samples, desc=f"{method.name}: {samples[0].split}", unit="pair", disable=None)
+    for sample in bar:
         if isinstance(method, GroundTruthMethod):
             method.target = sample.target
         analysis = sample.analysis()
@@ -647,6 +650,13 @@ def notes_for(report: dict[str, Any]) -> list[str]:
         "by its main colour; 'colour_de00_mean_colour_median' is the CIEDE2000 of the plain "
         "mean colour instead."
     )
+    if report.get("method") == GroundTruthMethod.name:
+        notes.append(
+            "The ground-truth method returns the world's target images, which are renders, not "
+            "composites: its preservation number measures how much the world's source and "
+            "target differ outside the agnostic mask (hands, hair and shoes overlapping the "
+            "garment), not a try-on's."
+        )
     acc = report.get("classifiers", {}).get("held_out_accuracy")
     if acc:
         notes.append(

@@ -353,14 +353,15 @@ def load_report(path: str | Path) -> dict[str, Any]:
 
 
 def compare_reports(
-    reports: Mapping[str, Mapping[str, Any]], directory: str | Path, split: str = "test"
+    reports: Mapping[str, Mapping[str, Any]], directory: str | Path, split: str | None = None
 ) -> dict[str, Path]:
     """Side-by-side table (``comparison.md``) and chart (``comparison.png``) of several reports.
 
     Args:
         reports: label -> report dict (from :func:`load_report`).
         directory: where to write.
-        split: which split's numbers to compare in the chart (the table has every split).
+        split: which split's numbers to compare in the chart (the table has every split);
+            default ``test`` when present, else the first split of the reports.
     """
     if not reports:
         raise ValueError("compare_reports needs at least one report")
@@ -370,6 +371,8 @@ def compare_reports(
     splits = []
     for rep in reports.values():
         splits += [s for s in rep.get("splits", {}) if s not in splits]
+    if split is None:
+        split = "test" if "test" in splits else splits[0] if splits else "test"
     lines = ["# Evaluation: comparison", ""]
     for s in splits:
         lines += [f"## {s}", "", "| metric | " + " | ".join(labels) + " |"]

@@ -70,7 +70,9 @@ class LossConfig:
     ``L = L_denoise + lambda_match * InfoNCE + lambda_rec * L_rec`` for the ``unet`` stage,
     ``L1 + lambda_kl * KL (+ lambda_perceptual)`` for the VAE,
     ``L1 + lambda_adv * hinge`` for the refiner. ``prompt_dropout`` drops the caption for
-    classifier-free guidance. ``lambda_match = 0`` is the ablation the evaluation compares.
+    classifier-free guidance. ``match_generated`` is how many of a batch's UNet predictions are
+    decoded and scored by the matcher each step (decoding with gradients is costly on a CPU).
+    ``lambda_match = 0`` is the ablation the evaluation compares.
     """
 
     lambda_match: float = 0.1
@@ -78,6 +80,7 @@ class LossConfig:
     lambda_kl: float = 1e-6
     lambda_adv: float = 0.1
     lambda_garment: float = 2.0
+    match_generated: int = 2
     prompt_dropout: float = 0.1
 
 

@@ -5,11 +5,12 @@
 * ``L_denoise``: epsilon-prediction MSE (Ho et al. 2020), each latent cell weighted
   ``1 + lambda_garment`` inside the agnostic mask and 1 outside, so the few cells that matter
   are not drowned by the background the conditioning already gives;
-* ``L_match``: symmetric InfoNCE (CLIP; van den Oord et al. 2018) between the caption and the
-  garment region — of the real target (trains the matcher) and of the UNet's one-step
-  prediction ``x0`` decoded by the frozen VAE (trains the UNet to be text-faithful, with the
-  matcher frozen for that term so it cannot learn to accept bad renders), the latter weighted by
-  ``alpha_bar_t`` since a prediction from heavy noise says little;
+* ``L_match``: InfoNCE (CLIP; van den Oord et al. 2018) between the caption and the garment
+  region — symmetric over the real targets (trains the matcher), plus image-to-text for the
+  UNet's one-step predictions ``x0`` of the ``match_generated`` least-noisy items, decoded by the
+  frozen VAE (trains the UNet to be text-faithful; the matcher is frozen for that term so it
+  cannot learn to accept bad renders), weighted by ``alpha_bar_t`` since a prediction from heavy
+  noise says little;
 * ``L_rec``: L1 between predicted and true ``x0`` latents inside the mask, weighted by
   ``alpha_bar_t``.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
 from tryon.models.layout import layout_for
@@ -141,32 +143,43 @@ class UnetStage:
         if lw.lambda_match > 0:
             kept = torch.tensor([bool(c) for c in captions], device=pred.device)
             garment = batch["garment_mask"].to(pred.device)
-            match_real = self._info_nce(target, garment, text.pooled, kept, self.matcher)
-            with frozen(self.matcher):
-                decoded = self._decode_with_grad(x0)
-                match_gen = self._info_nce(
-                    decoded, garment, text.pooled, kept, self.matcher, weight=alpha_bar.view(-1)
-                )
+            match_real = self._info_nce(target, garment, text.pooled, kept)
+            match_gen = self._generated_match(x0, garment, text.pooled, kept, t, alpha_bar.view(-1))
             loss = loss + lw.lambda_match * (match_real + match_gen)
             out.update(match_real=match_real.detach(), match_gen=match_gen.detach())
         out["loss"] = loss
         return out
 
+    def _info_nce(self, images, masks, pooled, kept) -> torch.Tensor:
+        """Symmetric InfoNCE over the items whose caption was kept (a dropped caption has no
+        match); zero when fewer than two are left."""
+        if int(kept.sum()) < 2:
+            return images.new_zeros(())
+        out = self.matcher(images[kept], masks[kept], pooled[kept])
+        return symmetric_info_nce(out.image_embeds, out.text_embeds, out.logit_scale)
+
+    def _generated_match(self, x0, masks, pooled, kept, t, alpha_bar) -> torch.Tensor:
+        """Image-to-text InfoNCE of the UNet's decoded one-step predictions against every kept
+        caption of the batch, for the ``match_generated`` least-noisy kept items (decoding with
+        gradients is the costly part), weighted by their mean ``alpha_bar_t``. The matcher is
+        frozen here: it must judge the renders, not learn to accept them."""
+        count = self.recipe.loss.match_generated
+        kept_idx = torch.nonzero(kept).view(-1)
+        if count <= 0 or len(kept_idx) < 2:
+            return x0.new_zeros(())
+        chosen = kept_idx[torch.argsort(t[kept_idx])[:count]]
+        matcher = self.accelerator.unwrap_model(self.matcher)  # methods beyond forward()
+        with frozen(matcher):
+            decoded = self._decode_with_grad(x0[chosen])
+            images = matcher.encode_image(decoded, masks[chosen])
+            texts = matcher.encode_text(pooled[kept_idx])
+            logits = matcher.scale() * images @ texts.t()
+        labels = torch.searchsorted(kept_idx, chosen)
+        return F.cross_entropy(logits.float(), labels) * alpha_bar[chosen].mean()
+
     def _decode_with_grad(self, latents: torch.Tensor) -> torch.Tensor:
         shift = getattr(self.vae.config, "shift_factor", None) or 0.0
         return self.vae.decode(latents / self.vae.config.scaling_factor + shift).sample
-
-    @staticmethod
-    def _info_nce(images, masks, pooled, kept, matcher, weight=None) -> torch.Tensor:
-        """InfoNCE over the items whose caption was kept (a dropped caption has no match);
-        ``weight`` scales it by the batch's mean weight of those items."""
-        if int(kept.sum()) < 2:
-            return images.new_zeros(())
-        out = matcher(images[kept], masks[kept], pooled[kept])
-        loss = symmetric_info_nce(out.image_embeds, out.text_embeds, out.logit_scale)
-        if weight is not None:
-            loss = loss * weight[kept].mean()
-        return loss
 
     @torch.no_grad()
     def sample_grid(self, batch: dict, generator: torch.Generator):
