@@ -57,6 +57,32 @@ def test_vae_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs, make_rec
     assert (Path(recipe.export_dir) / "vae" / "diffusion_pytorch_model.safetensors").is_file()
 
 
+def test_decoder_only_vae_stage_keeps_the_encoder(tmp_path, world_pairs, make_recipe, fixed_items):
+    first = make_recipe(tmp_path / "a", "vae", max_steps=2)
+    torch.manual_seed(0)
+    Trainer(
+        first, VaeStage(first), fixed_items(RandomCropDataset(world_pairs, resolution=32), 4)
+    ).train()
+    recipe = make_recipe(tmp_path / "b", "vae", max_steps=4)
+    recipe.model.pretrained = first.export_dir
+    recipe.model.decoder_only = True
+    recipe.loss.lambda_chroma = 2.0
+    stage = VaeStage(recipe)
+    encoder = {k: v.clone() for k, v in stage.vae.encoder.state_dict().items()}
+    decoder = {k: v.clone() for k, v in stage.vae.decoder.state_dict().items()}
+    Trainer(recipe, stage, fixed_items(RandomCropDataset(world_pairs, resolution=32), 4)).train()
+    for key, value in stage.vae.encoder.state_dict().items():
+        torch.testing.assert_close(value, encoder[key], rtol=0, atol=0)
+    assert any(not torch.equal(v, decoder[k]) for k, v in stage.vae.decoder.state_dict().items())
+    batch = torch.utils.data.default_collate(
+        [RandomCropDataset(world_pairs, resolution=32)[i] for i in range(4)]
+    )
+    assert stage.losses(batch, torch.Generator())["chroma"] > 0
+    recipe.model.pretrained = ""
+    with pytest.raises(ValueError, match="decoder_only needs model.pretrained"):
+        VaeStage(recipe)
+
+
 def test_unet_stage_reduces_loss_on_a_fixed_batch(
     tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
 ):
@@ -67,6 +93,18 @@ def test_unet_stage_reduces_loss_on_a_fixed_batch(
     assert after < before, (before, after)
     export = Path(recipe.export_dir)
     assert (export / "model_index.json").is_file() and (export / "matcher").is_dir()
+    # Exported in float16 (half the size in git), loaded back strictly in float32.
+    from safetensors import safe_open
+
+    from tryon.pipeline import TryOnPipeline
+
+    with safe_open(str(export / "unet" / "diffusion_pytorch_model.safetensors"), "pt") as f:
+        assert f.get_tensor(next(iter(f.keys()))).dtype == torch.float16
+    loaded = TryOnPipeline.from_pretrained(export)
+    assert loaded.unet.dtype == torch.float32
+    trained = stage.accelerator.unwrap_model(stage.unet).state_dict()
+    for key, value in loaded.unet.state_dict().items():
+        torch.testing.assert_close(value, trained[key].half().float())
 
 
 def test_unet_stage_without_matching_has_no_match_terms(

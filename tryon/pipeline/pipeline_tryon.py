@@ -205,6 +205,10 @@ class TryOnPipeline(DiffusionPipeline):
         """
         folder = check_weights_folder(pretrained_model_name_or_path)
         kwargs.setdefault("local_files_only", True)
+        # Weights may be stored in float16 (the shipped ones are, to halve their size);
+        # compute in float32 unless asked otherwise, as the rest of the library does.
+        if "dtype" not in kwargs and "torch_dtype" not in kwargs:
+            kwargs["dtype"] = torch.float32
         try:
             pipe = super().from_pretrained(str(folder), **kwargs)
         except WeightsError:

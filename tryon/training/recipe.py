@@ -44,10 +44,13 @@ class ModelConfig:
     ``size`` names a preset of :mod:`tryon.models.configs`; ``pretrained`` is a weights folder
     (``save_pretrained`` layout) whose components are loaded instead of built fresh: the VAE
     (frozen) and text encoder for the ``unet`` stage, the VAE and UNet for the ``refiner``.
+    ``decoder_only`` (``vae`` stage) freezes the encoder, so latents — and a UNet trained on
+    them — stay valid while the decoder improves.
     """
 
     size: str = "small"
     pretrained: str = ""
+    decoder_only: bool = False
 
 
 @dataclass
@@ -68,7 +71,8 @@ class OptimConfig:
 class LossConfig:
     """Loss weights (DESIGN.md):
     ``L = L_denoise + lambda_match * InfoNCE + lambda_rec * L_rec`` for the ``unet`` stage,
-    ``L1 + lambda_kl * KL (+ lambda_perceptual)`` for the VAE,
+    ``L1 + lambda_chroma * L1(chroma) + lambda_kl * KL`` for the VAE (chroma: each pixel minus
+    its mean over R, G, B — colour without brightness),
     ``L1 + lambda_adv * hinge`` for the refiner. ``prompt_dropout`` drops the caption for
     classifier-free guidance. ``match_generated`` is how many of a batch's UNet predictions are
     decoded and scored by the matcher each step (decoding with gradients is costly on a CPU).
@@ -78,6 +82,7 @@ class LossConfig:
     lambda_match: float = 0.1
     lambda_rec: float = 1.0
     lambda_kl: float = 1e-6
+    lambda_chroma: float = 0.0
     lambda_adv: float = 0.1
     lambda_garment: float = 2.0
     match_generated: int = 2
@@ -96,13 +101,15 @@ class LogConfig:
 @dataclass
 class TrainRecipe:
     """A training run. ``output_dir`` holds checkpoints, logs and samples; when the run ends
-    the trained components are written with ``save_pretrained`` under ``export_dir``."""
+    the trained components are written with ``save_pretrained`` under ``export_dir``, in
+    ``export_dtype`` (float16 halves the size in git; loading upcasts to float32)."""
 
     KIND = "train"
 
     stage: Stage
     output_dir: str
     export_dir: str = ""
+    export_dtype: Literal["float32", "float16"] = "float16"
     seed: int = 0
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)

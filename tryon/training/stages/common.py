@@ -22,7 +22,7 @@ def load_vae(pretrained: str) -> AutoencoderKL:
             f"no VAE at {folder}: train one first (tryon train --recipe pipelines/train-vae.toml) "
             "and set [model] pretrained to its export_dir"
         )
-    return AutoencoderKL.from_pretrained(str(folder), local_files_only=True)
+    return AutoencoderKL.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32)
 
 
 def is_pipeline_folder(pretrained: str) -> bool:
@@ -60,3 +60,16 @@ def image_grid(rows: list[torch.Tensor], max_columns: int = 8) -> np.ndarray:
             row = row.repeat(1, 3, 1, 1) * 2.0 - 1.0
         out.append(np.concatenate(tensor_to_images(row), axis=1))
     return np.concatenate(out, axis=0)
+
+
+EXPORT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+
+
+def save_pipeline(pipe, directory, dtype: str) -> None:
+    """``pipe.save_pretrained(directory)`` with its weights in ``dtype``; the pipeline is left
+    in float32 as it was."""
+    pipe.to(dtype=EXPORT_DTYPES[dtype])
+    try:
+        pipe.save_pretrained(str(directory))
+    finally:
+        pipe.to(dtype=torch.float32)

@@ -26,7 +26,13 @@ from tryon.pipeline.conditioning import (
     encode_latents,
 )
 from tryon.training.recipe import TrainRecipe
-from tryon.training.stages.common import freeze, frozen, image_grid, is_pipeline_folder
+from tryon.training.stages.common import (
+    freeze,
+    frozen,
+    image_grid,
+    is_pipeline_folder,
+    save_pipeline,
+)
 
 # Largest diffusion timestep whose one-step prediction the refiner learns to fix.
 REFINER_MAX_T = 400
@@ -142,4 +148,4 @@ class RefinerStage:
     def export(self, directory: Path) -> None:
         pipe = self.pipeline
         pipe.register_modules(refiner=self.accelerator.unwrap_model(self.refiner).eval())
-        pipe.save_pretrained(str(directory))
+        save_pipeline(pipe, directory, self.recipe.export_dtype)

@@ -33,7 +33,14 @@ from tryon.models.text_encoder import encode_text
 from tryon.pipeline.conditioning import build_conditioning, decode_latents, encode_latents
 from tryon.pipeline.schedulers import default_scheduler_config
 from tryon.training.recipe import TrainRecipe
-from tryon.training.stages.common import freeze, frozen, image_grid, is_pipeline_folder, load_vae
+from tryon.training.stages.common import (
+    freeze,
+    frozen,
+    image_grid,
+    is_pipeline_folder,
+    load_vae,
+    save_pipeline,
+)
 
 
 class UnetStage:
@@ -230,4 +237,4 @@ class UnetStage:
             unet=self.accelerator.unwrap_model(self.unet).eval(),
             matcher=self.accelerator.unwrap_model(self.matcher).eval(),
         )
-        pipe.save_pretrained(str(directory))
+        save_pipeline(pipe, directory, self.recipe.export_dtype)
