@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from diffusers import AutoencoderKL
 
-from tryon.pipeline.conditioning import tensor_to_images
+from tryon.pipeline.conditioning import build_conditioning, encode_latents, tensor_to_images
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +73,31 @@ def save_pipeline(pipe, directory, dtype: str) -> None:
         pipe.save_pretrained(str(directory))
     finally:
         pipe.to(dtype=torch.float32)
+
+
+def noised_batch(stage, batch: dict, generator: torch.Generator, max_t: int | None = None):
+    """What the UNet and refiner stages both start from: the batch's conditioning (agnostic
+    latent, mask, pose, built exactly as at inference) and the target's latent noised at a
+    random timestep in ``[0, max_t)`` (default: the whole schedule).
+
+    ``stage`` provides ``accelerator``, ``vae``, ``layout``, ``noise_scheduler`` and
+    ``vae_scale``. Returns ``(target, mask, cond, z0, noise, t, noisy)``; noise is drawn before
+    the timesteps, so a seeded generator gives the same batch in every stage.
+    """
+    device = stage.accelerator.device
+    target, source = batch["target"].to(device), batch["source"].to(device)
+    mask = batch["mask"].to(device)
+    cond = build_conditioning(
+        stage.vae,
+        source,
+        mask,
+        batch["keypoints"].numpy(),
+        with_pose=stage.layout.has_pose,
+        vae_scale_factor=stage.vae_scale,
+    )
+    z0 = encode_latents(stage.vae, target)
+    noise = torch.randn(z0.shape, generator=generator).to(z0)
+    max_t = max_t or stage.noise_scheduler.config.num_train_timesteps
+    t = torch.randint(0, max_t, (z0.shape[0],), generator=generator).to(device)
+    noisy = stage.noise_scheduler.add_noise(z0, noise, t)
+    return target, mask, cond, z0, noise, t, noisy

@@ -21,9 +21,7 @@ from tryon.models.refiner import PatchDiscriminator, Refiner, hinge_d_loss, hing
 from tryon.models.text_encoder import encode_text
 from tryon.pipeline.conditioning import (
     agnostic_image,
-    build_conditioning,
     decode_latents,
-    encode_latents,
 )
 from tryon.training.recipe import TrainRecipe
 from tryon.training.stages.common import (
@@ -31,6 +29,7 @@ from tryon.training.stages.common import (
     frozen,
     image_grid,
     is_pipeline_folder,
+    noised_batch,
     save_pipeline,
 )
 
@@ -87,21 +86,10 @@ class RefinerStage:
     def _renders(self, batch: dict, generator: torch.Generator):
         """Decoded one-step predictions of the target: ``(render, target, mask, agnostic)``."""
         device = self.accelerator.device
-        target, source = batch["target"].to(device), batch["source"].to(device)
-        mask = batch["mask"].to(device)
-        cond = build_conditioning(
-            self.vae,
-            source,
-            mask,
-            batch["keypoints"].numpy(),
-            with_pose=self.layout.has_pose,
-            vae_scale_factor=self.vae_scale,
-        )
         text = encode_text(self.text_encoder, self.tokenizer, list(batch["caption"]), device=device)
-        z0 = encode_latents(self.vae, target)
-        noise = torch.randn(z0.shape, generator=generator).to(z0)
-        t = torch.randint(0, REFINER_MAX_T, (z0.shape[0],), generator=generator).to(device)
-        noisy = self.noise_scheduler.add_noise(z0, noise, t)
+        target, mask, cond, z0, noise, t, noisy = noised_batch(
+            self, batch, generator, REFINER_MAX_T
+        )
         model_in = self.layout.build(noisy, cond.agnostic_latent, cond.latent_mask, cond.pose)
         eps = self.unet(
             model_in,
@@ -113,7 +101,7 @@ class RefinerStage:
         x0 = (noisy - (1 - alpha_bar).sqrt() * eps) / alpha_bar.sqrt()
         render = decode_latents(self.vae, x0).clamp(-1, 1)
         render = render * mask + target * (1 - mask)  # the pipeline composites the same way
-        return render, target, mask, agnostic_image(source, mask)
+        return render, target, mask, agnostic_image(batch["source"].to(device), mask)
 
     def losses(self, batch: dict, generator: torch.Generator) -> dict[str, torch.Tensor]:
         lw = self.recipe.loss

@@ -30,7 +30,7 @@ from diffusers import DDPMScheduler
 from tryon.models.layout import layout_for
 from tryon.models.matcher import symmetric_info_nce
 from tryon.models.text_encoder import encode_text
-from tryon.pipeline.conditioning import build_conditioning, decode_latents, encode_latents
+from tryon.pipeline.conditioning import decode_latents
 from tryon.pipeline.schedulers import default_scheduler_config
 from tryon.training.recipe import TrainRecipe
 from tryon.training.stages.common import (
@@ -39,6 +39,7 @@ from tryon.training.stages.common import (
     image_grid,
     is_pipeline_folder,
     load_vae,
+    noised_batch,
     save_pipeline,
 )
 
@@ -101,24 +102,7 @@ class UnetStage:
         return ["" if d else c for c, d in zip(batch["caption"], drop.tolist(), strict=True)]
 
     def _inputs(self, batch: dict, generator: torch.Generator):
-        device = self.accelerator.device
-        target = batch["target"].to(device)
-        source = batch["source"].to(device)
-        mask = batch["mask"].to(device)
-        cond = build_conditioning(
-            self.vae,
-            source,
-            mask,
-            batch["keypoints"].numpy(),
-            with_pose=self.layout.has_pose,
-            vae_scale_factor=self.vae_scale,
-        )
-        z0 = encode_latents(self.vae, target)
-        noise = torch.randn(z0.shape, generator=generator).to(z0)
-        steps = self.noise_scheduler.config.num_train_timesteps
-        t = torch.randint(0, steps, (z0.shape[0],), generator=generator).to(device)
-        noisy = self.noise_scheduler.add_noise(z0, noise, t)
-        return target, mask, cond, z0, noise, t, noisy
+        return noised_batch(self, batch, generator)
 
     def losses(self, batch: dict, generator: torch.Generator) -> dict[str, torch.Tensor]:
         lw = self.recipe.loss
