@@ -12,7 +12,6 @@ import pytest
 from tryon.weights import (
     CHECKSUMS_NAME,
     list_weights,
-    main,
     sha256_file,
     verify_checksums,
     write_checksums,
@@ -109,12 +108,3 @@ def test_list_weights(tmp_path: Path) -> None:
     (tmp_path / ".cache").mkdir()
     (tmp_path / "README.md").write_text("not a folder\n")
     assert [p.name for p in list_weights(tmp_path)] == ["a", "b"]
-
-
-def test_module_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    folder = make_folder(tmp_path)
-    assert main(["write", str(folder)]) == 0
-    assert main(["verify", str(folder)]) == 0
-    (folder / "README.md").write_text("changed\n")
-    assert main(["verify", str(folder)]) == 1
-    assert "checksum mismatch" in capsys.readouterr().err

@@ -237,7 +237,7 @@ def _check_weights(root: Path) -> list[Check]:
     for folder in folders:
         name = f"weights/{folder.name}"
         if not (folder / CHECKSUMS_NAME).is_file():
-            detail = f"{folder}: no {CHECKSUMS_NAME}, cannot verify (python -m tryon.weights write {folder})"
+            detail = f"{folder}: no {CHECKSUMS_NAME}, cannot verify (tryon weights write {folder})"
             checks.append(Check(name, "warn", detail, False))
             continue
         problems = verify_checksums(folder)

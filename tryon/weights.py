@@ -6,21 +6,19 @@ in the format of GNU ``sha256sum`` (``<64 hex digits>  <path>``, paths relative 
 ``/``-separated, sorted), covering every file of the folder except itself. So both of these
 check a folder::
 
-    python -m tryon.weights verify weights/tryon-small
+    tryon weights verify weights/tryon-small
     (cd weights/tryon-small && sha256sum -c checksums.sha256)
 
-and ``python -m tryon.weights write weights/tryon-small`` (re)writes the list after training.
+and ``tryon weights write weights/tryon-small`` (re)writes the list after training.
 ``tryon doctor`` verifies every folder.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import logging
 import os
 import re
-import sys
 from pathlib import Path
 
 from tryon.io import atomic_write
@@ -146,26 +144,3 @@ def default_weights_root() -> Path:
     if here.is_dir():
         return here
     return Path(__file__).resolve().parents[1] / DEFAULT_WEIGHTS_ROOT
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tryon.weights write|verify DIR...``: write or check checksum lists."""
-    parser = argparse.ArgumentParser(prog="python -m tryon.weights", description=main.__doc__)
-    parser.add_argument("action", choices=("write", "verify"))
-    parser.add_argument("folders", nargs="+", type=Path)
-    args = parser.parse_args(argv)
-    status = 0
-    for folder in args.folders:
-        if args.action == "write":
-            print(f"wrote {write_checksums(folder)}")
-            continue
-        problems = verify_checksums(folder)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        print(f"{folder}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
-        status = status or (1 if problems else 0)
-    return status
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

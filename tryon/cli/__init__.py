@@ -16,7 +16,7 @@ import sys
 from tryon import __version__
 
 # Subcommand modules, in the order `tryon --help` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("doctor", "train", "eval", "world", "analyse", "render")
+SUBCOMMANDS: tuple[str, ...] = ("doctor", "train", "eval", "world", "analyse", "render", "weights")
 
 
 class CliError(Exception):
