@@ -36,6 +36,7 @@ from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
 from tryon.body import GARMENT_TYPES
+from tryon.models.blocks import strided_conv_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -81,19 +82,8 @@ class AttributeClassifier(ModelMixin, ConfigMixin):
         super().__init__()
         if image_size < 16:
             raise ValueError(f"image_size must be >= 16, got {image_size}")
-        layers: list[nn.Module] = []
-        in_ch = 3
-        for out_ch in channels:
-            layers += [
-                nn.Conv2d(in_ch, out_ch, 3, stride=2, padding=1),
-                nn.GroupNorm(min(8, out_ch), out_ch),
-                nn.SiLU(),
-                nn.Conv2d(out_ch, out_ch, 3, padding=1),
-                nn.GroupNorm(min(8, out_ch), out_ch),
-                nn.SiLU(),
-            ]
-            in_ch = out_ch
-        self.features = nn.Sequential(*layers)
+        self.features = strided_conv_encoder(3, tuple(channels))
+        in_ch = channels[-1]
         self.head_dropout = nn.Dropout(dropout)
         self.type_head = nn.Linear(in_ch, len(type_labels))
         self.sleeve_head = nn.Linear(in_ch, len(sleeve_labels))

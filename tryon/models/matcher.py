@@ -19,6 +19,8 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
+from tryon.models.blocks import strided_conv_encoder
+
 
 @dataclass
 class MatcherOutput:
@@ -76,19 +78,8 @@ class GarmentTextMatcher(ModelMixin, ConfigMixin):
         max_logit_scale: float = 100.0,
     ):
         super().__init__()
-        layers: list[nn.Module] = []
-        in_ch = 4
-        for out_ch in channels:
-            layers += [
-                nn.Conv2d(in_ch, out_ch, 3, stride=2, padding=1),
-                nn.GroupNorm(min(8, out_ch), out_ch),
-                nn.SiLU(),
-                nn.Conv2d(out_ch, out_ch, 3, padding=1),
-                nn.GroupNorm(min(8, out_ch), out_ch),
-                nn.SiLU(),
-            ]
-            in_ch = out_ch
-        self.image_encoder = nn.Sequential(*layers)
+        self.image_encoder = strided_conv_encoder(4, tuple(channels))
+        in_ch = channels[-1]
         self.image_proj = nn.Linear(in_ch, embed_dim)
         self.text_proj = nn.Sequential(
             nn.Linear(text_dim, embed_dim), nn.SiLU(), nn.Linear(embed_dim, embed_dim)
