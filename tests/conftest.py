@@ -11,6 +11,18 @@ import numpy as np
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Every test runs torch on one thread: the models here are tiny, and a multi-thread pool
+    on a shared CPU made them up to 30x slower. The previous setting is restored after."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A fresh, fixed-seed numpy generator (seed 0) for each test: deterministic data."""

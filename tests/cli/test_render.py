@@ -6,19 +6,10 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from tryon.cli import main
 from tryon.pipeline.factory import build_pipeline, stick_figure_analysis
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from tryon.pipeline import TryOnPipeline
 from tryon.pipeline.factory import build_pipeline, stick_figure_analysis
@@ -31,12 +30,3 @@ def tiny_pipe_dir(tiny_pipe, tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny-pipe")
     tiny_pipe.save_pretrained(folder)
     return folder
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models run ~30x faster on one thread than with a contended multi-thread pool."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
