@@ -1,3 +1,0 @@
-"""Shared settings of the evaluation tests."""
-
-from __future__ import annotations
