@@ -238,3 +238,19 @@ def test_kill_9_then_resume_continues_from_the_last_checkpoint(tmp_path):
     result = run_training(recipe)
     assert result.step == killed_at + 2
     assert read_state(latest_checkpoint(recipe.output_dir))["step"] == killed_at + 2
+
+
+def test_time_limit_stops_checkpointed_and_exported(tmp_path, world_pairs, make_recipe):
+    recipe = make_recipe(tmp_path, "vae", max_steps=1000)
+    recipe.data.num_workers = 1  # the worker path (pinned memory off on CPU, one thread)
+    data = RandomCropDataset(world_pairs, resolution=32)
+    result = Trainer(recipe, VaeStage(recipe), data).train(time_limit=1e-9)
+    # the limit is checked after each step: one step is taken, then the run ends as if finished
+    assert result.step == 1
+    assert read_state(latest_checkpoint(recipe.output_dir))["step"] == 1
+    assert (Path(recipe.export_dir) / "vae" / "config.json").is_file()
+    rows = (Path(recipe.output_dir) / "metrics.csv").read_text().splitlines()
+    assert [int(r.split(",")[0]) for r in rows[1:]] == [1]
+    # resuming with more time continues from that step
+    again = Trainer(recipe, VaeStage(recipe), data).train(max_steps=3)
+    assert again.step == 3

@@ -18,6 +18,14 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--recipe", required=True, help='training recipe TOML (kind = "train")')
     parser.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after the step that reaches this wall time, checkpointed and exported "
+        "(for GPU slots of fixed length); the step reached is printed",
+    )
     parser.add_argument("--output-dir", default=None, help="override the recipe's output_dir")
     parser.add_argument("--export-dir", default=None, help="override the recipe's export_dir")
     parser.add_argument("--no-resume", action="store_true", help="ignore existing checkpoints")
@@ -36,8 +44,12 @@ def run(args) -> int:
         recipe = replace(recipe, export_dir=args.export_dir)
     if args.max_steps is not None and args.max_steps <= 0:
         raise CliError(f"--max-steps must be positive, got {args.max_steps}")
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise CliError(f"--time-limit must be positive, got {args.time_limit}")
     resolve_threads()
-    result = run_training(recipe, max_steps=args.max_steps, resume=not args.no_resume)
+    result = run_training(
+        recipe, max_steps=args.max_steps, resume=not args.no_resume, time_limit=args.time_limit
+    )
     print(
         json.dumps(
             {

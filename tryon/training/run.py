@@ -47,13 +47,17 @@ def build_stage(recipe: TrainRecipe):
 
 
 def run_training(
-    recipe: TrainRecipe, max_steps: int | None = None, resume: bool = True
+    recipe: TrainRecipe,
+    max_steps: int | None = None,
+    resume: bool = True,
+    time_limit: float | None = None,
 ) -> TrainResult:
-    """Train one stage as the recipe says; returns the final step, losses and export folder."""
+    """Train one stage as the recipe says (``time_limit``: stop after this many seconds, see
+    :meth:`Trainer.train`); returns the final step, losses and export folder."""
     stage = build_stage(recipe)
     dataset = build_dataset(recipe)
     trainer = Trainer(recipe, stage, dataset)
-    result = trainer.train(max_steps=max_steps, resume=resume)
+    result = trainer.train(max_steps=max_steps, resume=resume, time_limit=time_limit)
     if result.export_dir is not None:
         logger.info("exported %s stage to %s", recipe.stage, Path(result.export_dir))
     return result

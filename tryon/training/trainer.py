@@ -190,9 +190,14 @@ class Trainer:
                 self.ema[name] = ema
         self.stage.bind(self.modules, acc)
 
-    def train(self, max_steps: int | None = None, resume: bool = True) -> TrainResult:
+    def train(
+        self, max_steps: int | None = None, resume: bool = True, time_limit: float | None = None
+    ) -> TrainResult:
         """Train until ``max_steps`` optimizer steps (default: the recipe's), resuming from the
-        newest complete checkpoint in ``output_dir`` when ``resume``. Returns the final state."""
+        newest complete checkpoint in ``output_dir`` when ``resume``. With ``time_limit``
+        (seconds of this call), stop after the first step that reaches it, checkpointed and
+        exported like a finished run (for GPU slots of fixed length; the step reached is in
+        the result and in ``metrics.csv``). Returns the final state."""
         recipe, acc = self.recipe, self.accelerator
         max_steps = recipe.optim.max_steps if max_steps is None else max_steps
         set_seed(recipe.seed)  # accelerate seeds every RNG the run owns; checkpoints restore them
@@ -212,11 +217,15 @@ class Trainer:
             rank=acc.process_index,
             world=acc.num_processes,
         )
+        workers = recipe.data.num_workers
         loader = torch.utils.data.DataLoader(
             self.dataset,
             batch_sampler=sampler,
-            num_workers=recipe.data.num_workers,
+            num_workers=workers,
             collate_fn=getattr(self.dataset, "collate", None),
+            pin_memory=acc.device.type == "cuda",
+            persistent_workers=workers > 0,
+            worker_init_fn=_single_threaded_worker if workers > 0 else None,
         )
         # Noise and prompt dropout depend on (seed, step), so a resumed run continues exactly.
         generator = torch.Generator(device="cpu")
@@ -241,6 +250,7 @@ class Trainer:
                     out = self.stage.losses(batch, generator)
                     self._optimise(out)
             step += 1
+            last = step == max_steps or self._out_of_time(start_time, time_limit)
             for name, ema in self.ema.items():
                 ema.step(acc.unwrap_model(self.modules[name]).parameters())
             losses = {k: float(v.detach().float().mean()) for k, v in out.items()}
@@ -248,17 +258,27 @@ class Trainer:
             bar.set_postfix(loss=f"{losses['loss']:.4f}")
             if not all(math.isfinite(v) for v in losses.values()):
                 raise FloatingPointError(f"non-finite loss at step {step}: {losses}")
-            if step % recipe.log.every == 0 or step == max_steps:
+            if step % recipe.log.every == 0 or last:
                 self._log(metrics, writer, step, losses, start_time, start_step)
-            if step % recipe.log.sample_every == 0 or step == max_steps:
+            if step % recipe.log.sample_every == 0 or last:
                 self._samples(sample_batch, step)
-            if step % recipe.log.checkpoint_every == 0 or step == max_steps:
+            if step % recipe.log.checkpoint_every == 0 or last:
                 self.save(step)
+            if last:
+                break
         bar.close()
         if writer is not None:
             writer.close()
         export_dir = self.export() if recipe.export_dir else None
         return TrainResult(step, losses, export_dir, time.perf_counter() - start_time)
+
+    def _out_of_time(self, start_time: float, time_limit: float | None) -> bool:
+        if time_limit is None:
+            return False
+        over = torch.tensor(float(time.perf_counter() - start_time >= time_limit))
+        if self.accelerator.num_processes > 1:  # every process must stop at the same step
+            over = self.accelerator.reduce(over.to(self.accelerator.device), "max").cpu()
+        return bool(over > 0)
 
     def _optimise(self, out: dict[str, torch.Tensor]) -> None:
         acc, clip = self.accelerator, self.recipe.optim.max_grad_norm
@@ -341,7 +361,21 @@ class Trainer:
             save_image(grid, path)
 
 
+def _single_threaded_worker(_worker_id: int) -> None:
+    """Data-loader workers render one item at a time: OpenCV's own thread pool in each of
+    many workers would only oversubscribe the cores."""
+    try:
+        import cv2
+    except ImportError:
+        return
+    cv2.setNumThreads(1)
+
+
 def resolve_threads() -> None:
-    """Use every core for intra-op work unless the user set OMP_NUM_THREADS."""
+    """Use every core for intra-op work unless the user set OMP_NUM_THREADS; on CUDA let
+    float32 matrix products use TensorFloat-32 (Ampere and later), as mixed precision would."""
     if "OMP_NUM_THREADS" not in os.environ:
         torch.set_num_threads(os.cpu_count() or 1)
+    if torch.cuda.is_available():
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
