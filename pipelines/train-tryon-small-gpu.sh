@@ -5,8 +5,8 @@
 # step for step). Usage, from the repository root:
 #   pipelines/train-tryon-small-gpu.sh [VAE_SECONDS UNET_SECONDS REFINER_SECONDS]
 set -euo pipefail
-vae_seconds=${1:-270}
-unet_seconds=${2:-780}
+vae_seconds=${1:-240}
+unet_seconds=${2:-660}
 refiner_seconds=${3:-240}
 export OMP_NUM_THREADS=1   # the data-loader workers render; the main processes only feed the GPU
 
