@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -57,6 +58,25 @@ def test_vae_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs, make_rec
     assert (Path(recipe.export_dir) / "vae" / "diffusion_pytorch_model.safetensors").is_file()
 
 
+def test_vae_export_scales_latents_to_unit_variance(tmp_path, world_pairs, make_recipe):
+    from diffusers import AutoencoderKL
+
+    from tryon.pipeline.conditioning import encode_latents
+
+    recipe = make_recipe(tmp_path, "vae", max_steps=3)
+    stage = VaeStage(recipe)
+    data = RandomCropDataset(world_pairs, resolution=32)
+    Trainer(recipe, stage, data).train(resume=False)
+    seen = torch.cat(stage.scale_images)
+    assert len(seen) == 3 * recipe.data.batch_size  # all it saw, up to SCALE_SAMPLES
+    exported = AutoencoderKL.from_pretrained(
+        str(Path(recipe.export_dir) / "vae"), dtype=torch.float32
+    )
+    assert exported.config.scaling_factor != 0.18215
+    std = float(encode_latents(exported, seen).std())
+    assert abs(std - 1.0) < 0.02, std  # float16 export rounds the weights a little
+
+
 def test_decoder_only_vae_stage_keeps_the_encoder(tmp_path, world_pairs, make_recipe, fixed_items):
     first = make_recipe(tmp_path / "a", "vae", max_steps=2)
     torch.manual_seed(0)
@@ -78,6 +98,11 @@ def test_decoder_only_vae_stage_keeps_the_encoder(tmp_path, world_pairs, make_re
         [RandomCropDataset(world_pairs, resolution=32)[i] for i in range(4)]
     )
     assert stage.losses(batch, torch.Generator())["chroma"] > 0
+    factors = [
+        json.loads((Path(r.export_dir) / "vae" / "config.json").read_text())["scaling_factor"]
+        for r in (first, recipe)
+    ]
+    assert factors[0] == factors[1]  # the frozen encoder's latents keep their scale
     recipe.model.pretrained = ""
     with pytest.raises(ValueError, match="decoder_only needs model.pretrained"):
         VaeStage(recipe)

@@ -12,6 +12,12 @@ to ignore; the KL term still keeps the latents near unit scale, and the pipeline
 the mean (``latent_dist.mode()``) anyway. The VAE is fully convolutional, so it trains on small
 crops and runs on any size. ``model.decoder_only`` freezes the encoder (a trained UNet's
 latents stay valid).
+
+At export the config's ``scaling_factor`` is set to ``1 / std`` of the latents of the first
+crops the run saw (Rombach et al. 2022 do the same): the diffusion noise schedule assumes
+unit-variance data. The shipped model's VAE still carries Stable Diffusion's 0.18215, which
+left its scaled latents with a standard deviation of 0.27 — every timestep ~14x noisier than
+the schedule intends — the likely cause of its speckled renders (README, Training).
 """
 
 from __future__ import annotations
@@ -24,6 +30,21 @@ import torch.nn.functional as F
 from tryon.models.configs import build_vae
 from tryon.training.recipe import TrainRecipe
 from tryon.training.stages.common import EXPORT_DTYPES, image_grid, load_vae
+
+#: Crops whose latents set the exported ``scaling_factor``.
+SCALE_SAMPLES = 64
+
+
+@torch.no_grad()
+def latent_scaling_factor(vae, images: torch.Tensor, chunk: int = 16) -> float:
+    """``1 / std`` of the posterior means of ``images`` (``(N, 3, H, W)`` in ``[-1, 1]``): the
+    ``scaling_factor`` that gives the UNet unit-variance latents."""
+    param = next(vae.parameters())
+    latents = [
+        vae.encode(images[i : i + chunk].to(param.device, param.dtype)).latent_dist.mode().float()
+        for i in range(0, len(images), chunk)
+    ]
+    return float(1.0 / torch.cat(latents).std())
 
 
 def chroma(images: torch.Tensor) -> torch.Tensor:
@@ -46,6 +67,7 @@ class VaeStage:
             )
         self.vae = load_vae(model.pretrained) if model.pretrained else build_vae(model.size)
         self.vae.train()
+        self.scale_images: list[torch.Tensor] = []  # the first SCALE_SAMPLES crops seen
         if model.decoder_only:
             for part in (self.vae.encoder, self.vae.quant_conv):
                 if part is not None:
@@ -72,6 +94,9 @@ class VaeStage:
 
     def losses(self, batch: dict, generator: torch.Generator) -> dict[str, torch.Tensor]:
         images = batch["image"].to(self.accelerator.device)
+        kept = sum(len(x) for x in self.scale_images)
+        if kept < SCALE_SAMPLES:
+            self.scale_images.append(batch["image"][: SCALE_SAMPLES - kept].clone())
         recon, posterior = self._reconstruct(images, generator)
         lw = self.recipe.loss
         l1 = F.l1_loss(recon, images)
@@ -91,6 +116,13 @@ class VaeStage:
 
     def export(self, directory: Path) -> None:
         vae = self.accelerator.unwrap_model(self.vae)
+        # A frozen encoder keeps its latents, and the UNet trained on them their scale.
+        if self.scale_images and not self.recipe.model.decoder_only:
+            was_training = vae.training
+            vae.eval()
+            factor = latent_scaling_factor(vae, torch.cat(self.scale_images))
+            vae.train(was_training)
+            vae.register_to_config(scaling_factor=round(factor, 5))
         vae.to(EXPORT_DTYPES[self.recipe.export_dtype])
         try:
             vae.save_pretrained(str(Path(directory) / "vae"), safe_serialization=True)

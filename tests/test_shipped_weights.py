@@ -1,0 +1,74 @@
+"""The shipped model, weights/tryon-small: what the README's first command relies on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tryon.weights import verify_checksums
+
+SHIPPED = Path(__file__).resolve().parents[1] / "weights" / "tryon-small"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from tryon.pipeline import TryOnPipeline
+
+    pipe = TryOnPipeline.from_pretrained(str(SHIPPED))
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+@pytest.fixture(scope="module")
+def world_person():
+    from tryon.evaluation.harness import world_samples
+
+    sample = world_samples("test", 1, seed=0)[0]
+    return sample, sample.analysis()
+
+
+def test_folder_is_small_float16_safetensors_with_valid_checksums():
+    files = [p for p in SHIPPED.rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in files) < 60 * 2**20  # the issue's limit for git
+    assert not [p for p in files if p.suffix in (".bin", ".pt", ".ckpt", ".pth")]
+    assert verify_checksums(SHIPPED) == []
+    from safetensors import safe_open
+
+    with safe_open(str(SHIPPED / "unet" / "diffusion_pytorch_model.safetensors"), "pt") as f:
+        assert {f.get_slice(k).get_dtype() for k in f.keys()} == {"F16"}
+
+
+def test_loads_in_float32_with_every_component(shipped):
+    for name in ("unet", "vae", "matcher", "refiner", "text_encoder"):
+        module = getattr(shipped, name)
+        assert module is not None, name
+        assert {p.dtype for p in module.parameters()} == {torch.float32}, name
+
+
+def test_prompt_colour_reaches_the_garment_and_nothing_else_changes(shipped, world_person):
+    sample, analysis = world_person
+
+    def render(prompt):
+        out = shipped(
+            analysis,
+            prompt,
+            category=sample.category,
+            num_inference_steps=12,
+            generator=torch.Generator().manual_seed(0),
+            output_type="np",
+        )
+        return out.images[0]
+
+    red, blue = render("a red t-shirt"), render("a blue t-shirt")
+    mask = analysis.agnostic_mask(sample.category, dilation=shipped.defaults.mask_dilation)
+    for image in (red, blue):
+        np.testing.assert_array_equal(image[~mask], sample.source[~mask])
+
+    def redness(image):  # mean R - B inside the garment region, in 8-bit levels
+        pixels = image[mask].astype(float)
+        return float((pixels[:, 0] - pixels[:, 2]).mean())
+
+    assert redness(red) - redness(blue) > 40
