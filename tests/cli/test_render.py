@@ -85,9 +85,10 @@ def test_render_same_seed_same_image(weights, analysis_dir, tmp_path):
         "full",
     ]
     assert main([*args, "--out", str(tmp_path / "a.png")]) == 0
-    assert main([*args, "--out", str(tmp_path / "b.png")]) == 0
+    assert main([*args, "--out", str(tmp_path / "new" / "b.png")]) == 0  # folder created
     assert np.array_equal(
-        np.asarray(Image.open(tmp_path / "a.png")), np.asarray(Image.open(tmp_path / "b.png"))
+        np.asarray(Image.open(tmp_path / "a.png")),
+        np.asarray(Image.open(tmp_path / "new" / "b.png")),
     )
 
 
@@ -138,7 +139,8 @@ def test_corrupt_checkpoint_is_a_clear_error(weights, analysis_dir, tmp_path, ca
 def test_bad_arguments(weights, analysis_dir, tmp_path, capsys):
     base = ["render", "--analysis", str(analysis_dir), "--prompt", "x", "--weights", str(weights)]
     assert main([*base, "--out", str(tmp_path / "o.xyz")]) != 0
-    assert main([*base, "--out", str(tmp_path / "no" / "o.png")]) != 0
+    (tmp_path / "file").write_text("x")
+    assert main([*base, "--out", str(tmp_path / "file" / "o.png")]) != 0  # parent is a file
     assert main([*base, "--out", str(tmp_path / "o.png"), "--steps", "0"]) != 0
     assert (
         main(
@@ -155,4 +157,4 @@ def test_bad_arguments(weights, analysis_dir, tmp_path, capsys):
         != 0
     )
     err = capsys.readouterr().err
-    assert "missing.jpg" in err and "steps" in err
+    assert "missing.jpg" in err and "steps" in err and "is not a folder" in err

@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"--{name} must be {'>= 1' if name == 'steps' else '>= 0'}, got {value}")
     out_path = Path(args.out)
     image_format_for(out_path)  # unknown extension -> ValueError before any work
-    if not out_path.parent.exists():
-        raise CliError(f"output folder {out_path.parent} does not exist")
+    if out_path.parent.exists() and not out_path.parent.is_dir():
+        raise CliError(f"cannot write {out_path}: {out_path.parent} is not a folder")
     person = args.person
     if person is not None and not Path(person).is_file():
         raise CliError(f"person photo {person} does not exist")
@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         **size,
     )
     t1 = time.perf_counter()
+    out_path.parent.mkdir(parents=True, exist_ok=True)  # only once there is a result to save
     save_image(output.images[0], out_path)
     timings = {"loading": loading, **output.timings, "saving": time.perf_counter() - t1}
     if args.json:
