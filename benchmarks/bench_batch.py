@@ -1,4 +1,4 @@
-"""Speed and memory of one try-on and of catalogue batches on a GPU, by precision.
+"""Speed and memory of one try-on and of catalogue batches, by device and precision.
 
 The shipped model's architecture ("small" components, MiniLM text encoder, refiner) with
 random weights (speed does not depend on weight values, so no weights need to travel to the
@@ -12,17 +12,20 @@ Per precision (float32 with TF32 matmuls off, float16, bfloat16):
 * a catalogue batch of ``--batch`` prompts in one call: images per second;
 * the UNet alone at the denoising batch (2 = guidance): milliseconds per call and achieved
   TFLOP/s (``torch.utils.flop_counter``);
-* peak allocated GPU memory of the batched call.
+* peak memory: allocated GPU memory of the batched call; on the CPU, the process's peak
+  resident set size (everything: Python, torch, the models, the batched call).
 
 Usage::
 
-    python benchmarks/bench_gpu.py [--repeats 5] [--batch 16] [--json out.json]
+    python benchmarks/bench_batch.py [--repeats 5] [--batch 16] [--json out.json]          # GPU
+    python benchmarks/bench_batch.py --device cpu --dtypes float32 --threads 2 --batch 8    # CPU
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import time
 
@@ -78,11 +81,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=16, help="prompts in one catalogue call")
     parser.add_argument("--json", default=None)
     parser.add_argument("--dtypes", nargs="+", default=["float32", "float16", "bfloat16"])
-    parser.add_argument("--device", default="cuda", help="cpu only to check the script itself")
+    parser.add_argument("--device", default="cuda", help="cuda (default) or cpu")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (torch)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("bench_gpu.py needs a CUDA GPU")
+        raise SystemExit("no CUDA GPU here: use --device cpu")
 
     from tryon.pipeline import make_scheduler
     from tryon.pipeline.factory import build_pipeline, stick_figure_analysis
@@ -123,7 +129,10 @@ def main() -> None:
         batch_runs = [
             call(batch_prompts).timings["total"] for _ in range(max(2, args.repeats // 2))
         ]
-        peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else 0.0
+        if device.type == "cuda":
+            peak = torch.cuda.max_memory_allocated(device) / 2**20
+        else:  # ru_maxrss is in KiB on Linux
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         unet = time_unet(pipe.unet, dtype, device)
         row = {
             "dtype": str(dtype).removeprefix("torch."),
