@@ -85,20 +85,24 @@ def pose_maps(keypoints: np.ndarray, image_size: tuple[int, int], latent_size: t
 
 
 @torch.no_grad()
-def encode_latents(vae, images: torch.Tensor) -> torch.Tensor:
-    """VAE latents (posterior mode, scaled as the UNet expects) of ``(N, 3, H, W)`` images."""
+def encode_latents(vae, images: torch.Tensor, device=None) -> torch.Tensor:
+    """VAE latents (posterior mode, scaled as the UNet expects) of ``(N, 3, H, W)`` images.
+
+    ``device``: where the VAE runs (default: where its weights are; with model CPU offload
+    they sit on the CPU until the forward call moves them, so pass the execution device)."""
     param = next(vae.parameters())
-    latents = vae.encode(images.to(param.device, param.dtype)).latent_dist.mode()
+    latents = vae.encode(images.to(device or param.device, param.dtype)).latent_dist.mode()
     shift = getattr(vae.config, "shift_factor", None) or 0.0
     return (latents - shift) * vae.config.scaling_factor
 
 
 @torch.no_grad()
-def decode_latents(vae, latents: torch.Tensor) -> torch.Tensor:
-    """Images ``(N, 3, H, W)`` (about ``[-1, 1]``) from scaled latents."""
+def decode_latents(vae, latents: torch.Tensor, device=None) -> torch.Tensor:
+    """Images ``(N, 3, H, W)`` (about ``[-1, 1]``) from scaled latents (``device`` as in
+    :func:`encode_latents`)."""
     param = next(vae.parameters())
     shift = getattr(vae.config, "shift_factor", None) or 0.0
-    latents = latents.to(param.device, param.dtype) / vae.config.scaling_factor + shift
+    latents = latents.to(device or param.device, param.dtype) / vae.config.scaling_factor + shift
     return vae.decode(latents).sample
 
 
@@ -142,13 +146,15 @@ def build_conditioning(
     keypoints: np.ndarray | None,
     with_pose: bool = True,
     vae_scale_factor: int = 8,
+    device=None,
 ) -> Conditioning:
     """Conditioning for crops ``images`` (``(N, 3, H, W)`` in ``[-1, 1]``) and their agnostic
     ``masks`` (``(N, 1, H, W)`` 0/1), keypoints ``(N, 17, 3)`` in crop pixels.
 
     The agnostic image (:func:`agnostic_image`) is VAE-encoded (:func:`encode_latents`); the mask
     is reduced with :func:`mask_to_latent`; the pose maps come from :func:`pose_maps` (skipped
-    when ``with_pose`` is false, e.g. for a Stable-Diffusion inpainting UNet).
+    when ``with_pose`` is false, e.g. for a Stable-Diffusion inpainting UNet). ``device``: where
+    the VAE runs (see :func:`encode_latents`).
     """
     if images.ndim != 4 or images.shape[1] != 3:
         raise ValueError(f"images must be (N, 3, H, W), got {tuple(images.shape)}")
@@ -159,7 +165,7 @@ def build_conditioning(
         )
     latent_size = (height // vae_scale_factor, width // vae_scale_factor)
     agnostic = agnostic_image(images, masks)
-    latent = encode_latents(vae, agnostic)
+    latent = encode_latents(vae, agnostic, device)
     latent_mask = mask_to_latent(masks, latent_size).to(latent.dtype)
     pose = None
     if with_pose:

@@ -363,6 +363,7 @@ class TryOnPipeline(DiffusionPipeline):
             keypoints[None],
             with_pose=self.layout.has_pose,
             vae_scale_factor=self.vae_scale_factor,
+            device=device,
         )
         weight = feather_mask(mask, feather * (box[3] - box[1]))
         return PreparedPerson(
@@ -722,7 +723,7 @@ class TryOnPipeline(DiffusionPipeline):
 
         # 5. decode
         t0 = clock()
-        images = decode_latents(self.vae, latents).float().clamp(-1.0, 1.0)
+        images = decode_latents(self.vae, latents, device).float().clamp(-1.0, 1.0)
         timings["decoding"] = clock() - t0
 
         # 6. refine
