@@ -226,6 +226,9 @@ class Trainer:
             pin_memory=acc.device.type == "cuda",
             persistent_workers=workers > 0,
             worker_init_fn=_single_threaded_worker if workers > 0 else None,
+            # Workers start from a clean server process, not a fork of this one: a forked
+            # child inherits OpenCV's and OpenMP's thread pools half-alive and can deadlock.
+            multiprocessing_context="forkserver" if workers > 0 else None,
         )
         # Noise and prompt dropout depend on (seed, step), so a resumed run continues exactly.
         generator = torch.Generator(device="cpu")
