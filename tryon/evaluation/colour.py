@@ -233,24 +233,34 @@ def nearest_palette_colour(lab, palette: Mapping[str, np.ndarray]) -> np.ndarray
         array of ``str`` names with shape ``lab.shape[:-1]`` (0-d for one colour; use
         ``.item()``).
     """
-    names = list(palette)
-    if not names:
-        raise ValueError("palette is empty")
-    table = np.stack([np.asarray(palette[n], dtype=np.float64) for n in names])
+    names, table = _palette_table(palette)
     lab = np.asarray(lab, dtype=np.float64)
     dist = ciede2000(lab[..., None, :], table)
     return np.asarray(np.asarray(names, dtype=object)[np.argmin(dist, axis=-1)], dtype=object)
 
 
-def masked_lab_pixels(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """CIELAB of the pixels of ``image`` (H, W, 3) uint8 under ``mask`` (H, W) bool -> (N, 3)."""
+def _palette_table(palette: Mapping[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
+    """The palette's names and their Lab colours as a ``(K, 3)`` float64 table."""
+    names = list(palette)
+    if not names:
+        raise ValueError("palette is empty")
+    return names, np.stack([np.asarray(palette[n], dtype=np.float64) for n in names])
+
+
+def _masked_rgb(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The ``(N, 3)`` uint8 pixels of ``image`` (H, W, 3) uint8 under ``mask`` (H, W) bool."""
     image = np.asarray(image)
     mask = np.asarray(mask, dtype=bool)
     if image.ndim != 3 or image.shape[-1] != 3 or image.dtype != np.uint8:
         raise ValueError(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
     if mask.shape != image.shape[:2]:
         raise ValueError(f"mask shape {mask.shape} does not match image {image.shape[:2]}")
-    return srgb_to_lab(image[mask])
+    return image[mask]
+
+
+def masked_lab_pixels(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """CIELAB of the pixels of ``image`` (H, W, 3) uint8 under ``mask`` (H, W) bool -> (N, 3)."""
+    return srgb_to_lab(_masked_rgb(image, mask))
 
 
 def garment_mean_colour(image: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
@@ -272,13 +282,7 @@ def dominant_colour(
     for an empty mask. Pixels are subsampled to at most 20,000 (deterministic stride), and
     each distinct RGB value is classified once.
     """
-    image = np.asarray(image)
-    mask = np.asarray(mask, dtype=bool)
-    if image.ndim != 3 or image.shape[-1] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
-    if mask.shape != image.shape[:2]:
-        raise ValueError(f"mask shape {mask.shape} does not match image {image.shape[:2]}")
-    rgb = image[mask]
+    rgb = _masked_rgb(image, mask)
     if len(rgb) == 0:
         return None, None
     rgb = rgb[:: max(1, len(rgb) // 20_000)]
@@ -286,8 +290,7 @@ def dominant_colour(
     unique, inverse = np.unique(packed, return_inverse=True)
     unique_rgb = np.stack([(unique >> 16) & 255, (unique >> 8) & 255, unique & 255], -1)
     unique_lab = srgb_to_lab(unique_rgb.astype(np.uint8))
-    names = list(palette)
-    table = np.stack([np.asarray(palette[n], dtype=np.float64) for n in names])
+    names, table = _palette_table(palette)
     nearest = np.argmin(ciede2000(unique_lab[:, None, :], table), axis=-1)
     votes = nearest[inverse.reshape(-1)]
     winner = int(np.argmax(np.bincount(votes, minlength=len(names))))
