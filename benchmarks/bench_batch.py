@@ -30,6 +30,7 @@ import statistics
 import time
 
 import torch
+from bench_pipeline import unet_flops  # benchmarks/ is on sys.path when run as a script
 
 RECIPE = dict(num_inference_steps=20, guidance_scale=3.0, guidance_stop=0.8)  # default.toml
 PROMPTS = [
@@ -38,15 +39,6 @@ PROMPTS = [
     "a green striped long-sleeve shirt",
     "a mustard sweater with white polka dots",
 ]
-
-
-def unet_flops(unet, x, t, text) -> int:
-    """FLOPs of one UNet call (a multiply-add counts 2)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        unet(x, t, encoder_hidden_states=text)
-    return counter.get_total_flops()
 
 
 def sync(device: torch.device) -> None:
@@ -58,7 +50,7 @@ def time_unet(unet, dtype, device, repeats: int = 50) -> dict[str, float]:
     x = torch.randn(2, unet.config.in_channels, 32, 32, device=device, dtype=dtype)
     text = torch.randn(2, 16, unet.config.cross_attention_dim, device=device, dtype=dtype)
     t = torch.tensor([500, 500], device=device)
-    flops = unet_flops(unet, x, t, text)
+    flops = unet_flops(unet, 2, (32, 32), 16, mask=False)
     with torch.no_grad():
         for _ in range(5):
             unet(x, t, encoder_hidden_states=text)

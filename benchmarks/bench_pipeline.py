@@ -41,9 +41,10 @@ def unet_flops(unet, batch: int, latent_hw: tuple[int, int], tokens: int, mask: 
     from torch.utils.flop_counter import FlopCounterMode
 
     param = next(unet.parameters())
-    x = torch.zeros(batch, unet.config.in_channels, *latent_hw, dtype=param.dtype)
-    text = torch.zeros(batch, tokens, unet.config.cross_attention_dim, dtype=param.dtype)
-    attn_mask = torch.ones(batch, tokens, dtype=torch.long) if mask else None
+    like = dict(dtype=param.dtype, device=param.device)
+    x = torch.zeros(batch, unet.config.in_channels, *latent_hw, **like)
+    text = torch.zeros(batch, tokens, unet.config.cross_attention_dim, **like)
+    attn_mask = torch.ones(batch, tokens, dtype=torch.long, device=param.device) if mask else None
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         unet(x, 500, encoder_hidden_states=text, encoder_attention_mask=attn_mask)
     return counter.get_total_flops()
