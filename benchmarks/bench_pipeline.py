@@ -31,6 +31,8 @@ import time
 import numpy as np
 import torch
 
+from tryon.models.pooled_text import unet_text_kwargs
+
 
 def _median_timings(runs: list[dict[str, float]]) -> dict[str, float]:
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
@@ -45,8 +47,9 @@ def unet_flops(unet, batch: int, latent_hw: tuple[int, int], tokens: int, mask: 
     x = torch.zeros(batch, unet.config.in_channels, *latent_hw, **like)
     text = torch.zeros(batch, tokens, unet.config.cross_attention_dim, **like)
     attn_mask = torch.ones(batch, tokens, dtype=torch.long, device=param.device) if mask else None
+    pooled = torch.zeros(batch, unet.config.cross_attention_dim, **like)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        unet(x, 500, encoder_hidden_states=text, encoder_attention_mask=attn_mask)
+        unet(x, 500, **unet_text_kwargs(unet, text, attn_mask, pooled))
     return counter.get_total_flops()
 
 

@@ -14,7 +14,10 @@ from tryon.models.widen import widen_unet
 def sd_unet():
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        unet = build_unet("tiny", resolution=32, layout=sd_inpaint_layout()).eval()
+        # as SD-inpainting UNets: no pooled-text projection
+        unet = build_unet(
+            "tiny", resolution=32, layout=sd_inpaint_layout(), pooled_text=False
+        ).eval()
         # make the weights non-trivial everywhere (diffusers zero-inits some output layers)
         for p in unet.parameters():
             p.data.add_(0.05 * torch.randn_like(p))

@@ -118,6 +118,24 @@ def test_prompt_embeds_equal_prompt(tiny_pipe, person):
     np.testing.assert_array_equal(a, b)
 
 
+def test_pooled_prompt_embedding_reaches_the_unet(tiny_pipe, person):
+    embeds = tiny_pipe.encode_prompt([PROMPT])
+    flipped = TextEmbeddings(embeds.tokens, embeds.attention_mask, embeds.pooled.flip(-1))
+    images = [
+        tiny_pipe(
+            person,
+            prompt_embeds=e,
+            generator=torch.Generator().manual_seed(0),
+            num_inference_steps=2,
+            height=SIZE,
+            width=SIZE,
+            output_type="np",
+        ).images[0]
+        for e in (embeds, flipped)
+    ]
+    assert not np.array_equal(images[0], images[1])
+
+
 def test_callback_called_every_step_and_can_edit_latents(tiny_pipe, person):
     calls = []
 
@@ -245,6 +263,8 @@ BAD_INPUTS = [
         ValueError,
         "at most one",
     ),
+    (dict(prompt=None, prompt_embeds=torch.zeros(1, 4, 32)), ValueError, "pooled prompt"),
+    (dict(negative_prompt_embeds=torch.zeros(1, 4, 32)), ValueError, "pooled prompt"),
     (dict(num_inference_steps=0), ValueError, "num_inference_steps"),
     (dict(num_inference_steps=2.5), ValueError, "num_inference_steps"),
     (dict(guidance_scale=-1.0), ValueError, "guidance_scale"),

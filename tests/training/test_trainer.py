@@ -149,6 +149,51 @@ def test_unet_stage_without_matching_has_no_match_terms(
     assert out["match_real"] > 0
 
 
+def test_continuing_an_old_pipeline_adds_pooled_text_and_rescales_latents(
+    tmp_path, tiny_pipeline_factory, make_recipe
+):
+    from tryon.models.configs import build_unet
+    from tryon.models.pooled_text import uses_pooled_text
+    from tryon.pipeline.conditioning import encode_latents
+    from tryon.training.recipe import RESCALE_ITEMS
+    from tryon.training.run import build_dataset
+
+    old = tiny_pipeline_factory()
+    old.register_modules(unet=build_unet("tiny", resolution=64, pooled_text=False))
+    recipe = make_recipe(tmp_path, "unet")
+    recipe.model.add_pooled_text = True
+    recipe.model.rescale_latents = True
+    stage = UnetStage(recipe, pipeline=old)
+    assert uses_pooled_text(stage.unet)
+    factor = stage.vae.config.scaling_factor
+    targets = torch.stack([build_dataset(recipe)[i]["target"] for i in range(RESCALE_ITEMS)])
+    with torch.no_grad():
+        std = float(encode_latents(stage.vae, targets).std())
+    assert abs(std - 1.0) < 0.01, std
+    # the same items every run: a resumed run gets the same factor
+    assert UnetStage(recipe, pipeline=tiny_pipeline_factory()).vae.config.scaling_factor == factor
+
+
+def test_bf16_vae_encodes_stay_close_to_float32(
+    tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
+):
+    from tryon.training.stages.common import noised_batch
+
+    recipe = make_recipe(tmp_path, "unet")
+    stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
+    Trainer(recipe, stage, fixed_items(GarmentCropDataset(world_pairs, resolution=64), 4))._build()
+    batch = torch.utils.data.default_collate(
+        [GarmentCropDataset(world_pairs, resolution=64)[i] for i in range(4)]
+    )
+    with torch.no_grad():
+        full = noised_batch(stage, batch, torch.Generator().manual_seed(0))
+        recipe.model.vae_encode_dtype = "bfloat16"
+        half = noised_batch(stage, batch, torch.Generator().manual_seed(0))
+    for a, b in ((full[3], half[3]), (full[2].agnostic_latent, half[2].agnostic_latent)):
+        assert b.dtype == torch.float32 and not torch.equal(a, b)  # it did run in bf16
+        assert float((a - b).std() / a.std()) < 0.02
+
+
 def test_refiner_stage_reduces_loss_on_a_fixed_batch(
     tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
 ):

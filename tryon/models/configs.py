@@ -2,7 +2,8 @@
 
 ``"small"`` is the shipped CPU model (a 21.4M-parameter ``UNet2DConditionModel`` with
 ``block_out_channels=(64, 128, 256)``, no mid block, no attention at full latent resolution, cross-attention
-over 384-d MiniLM token embeddings; a ~4M-parameter x8 ``AutoencoderKL`` with 4 latent
+over 384-d MiniLM token embeddings and the pooled prompt embedding added to the timestep
+embedding; a ~4M-parameter x8 ``AutoencoderKL`` with 4 latent
 channels). ``"tiny"`` is for tests: a few thousand parameters, runs in milliseconds.
 
 Configs are plain dicts for ``Model.from_config`` / ``Model(**config)``; the factory functions
@@ -17,6 +18,7 @@ from typing import Any
 from diffusers import AutoencoderKL, UNet2DConditionModel
 
 from tryon.models.layout import UNetInputLayout, tryon_layout
+from tryon.models.pooled_text import POOLED_EMBED_TYPE
 
 SIZES: tuple[str, ...] = ("tiny", "small")
 
@@ -47,6 +49,7 @@ def unet_config(
     resolution: int | tuple[int, int] = 256,
     layout: UNetInputLayout | None = None,
     cross_attention_dim: int | None = None,
+    pooled_text: bool = True,
 ) -> dict[str, Any]:
     """Config of a ``UNet2DConditionModel`` for our input layout.
 
@@ -57,10 +60,13 @@ def unet_config(
         layout: input layout (default :func:`tryon.models.layout.tryon_layout`, 26 channels).
         cross_attention_dim: text token embedding width (default 384 for ``small`` = MiniLM,
             32 for ``tiny``).
+        pooled_text: also condition on the pooled prompt embedding, projected into the timestep
+            embedding (:mod:`tryon.models.pooled_text`).
     """
     _check_size(size)
     height, width = _check_resolution(resolution)
     layout = layout or tryon_layout()
+    text_width = cross_attention_dim or (32 if size == "tiny" else 384)
     common = {
         # an int for squares, as Stable-Diffusion tooling expects; (h, w) otherwise
         "sample_size": height // VAE_SCALE_FACTOR
@@ -71,7 +77,11 @@ def unet_config(
         "flip_sin_to_cos": True,
         "freq_shift": 0,
         "act_fn": "silu",
+        "cross_attention_dim": text_width,
     }
+    if pooled_text:
+        common["class_embed_type"] = POOLED_EMBED_TYPE
+        common["projection_class_embeddings_input_dim"] = text_width
     if size == "tiny":
         return {
             **common,
@@ -79,7 +89,6 @@ def unet_config(
             "down_block_types": ("DownBlock2D", "CrossAttnDownBlock2D"),
             "up_block_types": ("CrossAttnUpBlock2D", "UpBlock2D"),
             "layers_per_block": 1,
-            "cross_attention_dim": cross_attention_dim or 32,
             "attention_head_dim": 2,
             "norm_num_groups": 8,
         }
@@ -93,7 +102,6 @@ def unet_config(
         "down_block_types": ("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
         "up_block_types": ("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
         "layers_per_block": 2,
-        "cross_attention_dim": cross_attention_dim or 384,
         "attention_head_dim": 8,  # diffusers' name for the number of heads
         "norm_num_groups": 32,
     }

@@ -39,6 +39,7 @@ from tryon.analysis import PersonAnalysis
 from tryon.body import check_category
 from tryon.models.layout import UNetInputLayout, layout_for
 from tryon.models.matcher import GarmentTextMatcher
+from tryon.models.pooled_text import unet_text_kwargs, uses_pooled_text
 from tryon.models.refiner import Refiner
 from tryon.models.text_encoder import PackagedBertModel, TextEmbeddings, encode_text
 from tryon.pipeline.composite import composite, feather_mask
@@ -480,6 +481,18 @@ class TryOnPipeline(DiffusionPipeline):
             )
             if rows not in (1, n_prompts):
                 raise ValueError(f"negative_prompt_embeds has {rows} rows for {n_prompts} prompts")
+        if uses_pooled_text(self.unet):
+            for name, embeds in (
+                ("prompt_embeds", prompt_embeds),
+                ("negative_prompt_embeds", negative_prompt_embeds),
+            ):
+                if embeds is not None and not (
+                    isinstance(embeds, TextEmbeddings) and embeds.pooled is not None
+                ):
+                    raise ValueError(
+                        f"this UNet is also conditioned on the pooled prompt embedding: {name} "
+                        "must be TextEmbeddings with pooled set (encode_prompt returns them)"
+                    )
         if not _is_int(num_inference_steps) or num_inference_steps < 1:
             raise ValueError(
                 f"num_inference_steps must be an int >= 1, got {num_inference_steps!r}"
@@ -679,8 +692,10 @@ class TryOnPipeline(DiffusionPipeline):
                 for c in (conditioning.agnostic_latent, conditioning.latent_mask, conditioning.pose)
             )
         )
-        text_plain = _stack_text(None, cond_b, False, device, unet_dtype)
-        text_guided = _stack_text(uncond_b, cond_b, True, device, unet_dtype) if do_cfg else None
+        text_plain = _stack_text(self.unet, None, cond_b, False, device, unet_dtype)
+        text_guided = (
+            _stack_text(self.unet, uncond_b, cond_b, True, device, unet_dtype) if do_cfg else None
+        )
         step_kwargs = self._step_kwargs(generator)
 
         # 4. denoise
@@ -697,14 +712,8 @@ class TryOnPipeline(DiffusionPipeline):
                     cond_in.latent_mask,
                     cond_in.pose,
                 )
-                tokens, attn_mask = text_guided if guide else text_plain
-                noise = self.unet(
-                    unet_in,
-                    t,
-                    encoder_hidden_states=tokens,
-                    encoder_attention_mask=attn_mask,
-                    return_dict=False,
-                )[0].float()
+                text_kwargs = text_guided if guide else text_plain
+                noise = self.unet(unet_in, t, **text_kwargs, return_dict=False)[0].float()
                 if guide:
                     noise_uncond, noise_cond = noise.chunk(2)
                     noise = noise_uncond + guidance_scale * (noise_cond - noise_uncond)
@@ -799,18 +808,31 @@ def _count_prompts(prompt, prompt_embeds) -> int:
 
 
 def _stack_text(
-    uncond: TextEmbeddings | None, cond: TextEmbeddings, guide: bool, device, dtype
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Token embeddings (and cross-attention mask) for one UNet call: ``[uncond; cond]`` when
-    guiding, ``cond`` otherwise. A missing mask is all-ones when the other branch has one."""
+    unet: UNet2DConditionModel,
+    uncond: TextEmbeddings | None,
+    cond: TextEmbeddings,
+    guide: bool,
+    device,
+    dtype,
+) -> dict[str, torch.Tensor | None]:
+    """The UNet's text keyword arguments for one call (:func:`unet_text_kwargs`): tokens,
+    cross-attention mask and pooled embedding of ``[uncond; cond]`` when guiding, of ``cond``
+    otherwise. A missing mask is all-ones when the other branch has one."""
     parts = [uncond, cond] if guide else [cond]
     tokens = torch.cat([p.tokens.to(device, dtype) for p in parts])
-    if all(p.attention_mask is None for p in parts):
-        return tokens, None
-    masks = [
-        p.attention_mask
-        if p.attention_mask is not None
-        else torch.ones(p.tokens.shape[:2], dtype=torch.long)
-        for p in parts
-    ]
-    return tokens, torch.cat([m.to(device) for m in masks])
+    masks = None
+    if any(p.attention_mask is not None for p in parts):
+        masks = torch.cat(
+            [
+                (
+                    p.attention_mask
+                    if p.attention_mask is not None
+                    else torch.ones(p.tokens.shape[:2], dtype=torch.long)
+                ).to(device)
+                for p in parts
+            ]
+        )
+    pooled = None
+    if all(p.pooled is not None for p in parts):
+        pooled = torch.cat([p.pooled.to(device, dtype) for p in parts])
+    return unet_text_kwargs(unet, tokens, masks, pooled)

@@ -37,6 +37,10 @@ class DataConfig:
     num_workers: int = 0
 
 
+#: Training targets whose latents set ``rescale_latents``'s scaling factor.
+RESCALE_ITEMS = 64
+
+
 @dataclass
 class ModelConfig:
     """Model sizes and where to start from.
@@ -46,11 +50,22 @@ class ModelConfig:
     (frozen) and text encoder for the ``unet`` stage, the VAE and UNet for the ``refiner``.
     ``decoder_only`` (``vae`` stage) freezes the encoder, so latents — and a UNet trained on
     them — stay valid while the decoder improves.
+
+    For a ``unet`` stage continuing a pipeline folder trained before these existed:
+    ``add_pooled_text`` gives its UNet the pooled-prompt projection
+    (:func:`tryon.models.pooled_text.add_pooled_text`, zero-initialised; fresh UNets have it),
+    and ``rescale_latents`` sets its VAE's ``scaling_factor`` to ``1 / std`` of the latents of the
+    first :data:`RESCALE_ITEMS` training targets (the VAE stage does this at export now).
+    ``vae_encode_dtype`` (``unet`` and ``refiner`` stages): the frozen VAE encodes the batch
+    under ``bfloat16`` autocast or in ``float32``.
     """
 
     size: str = "small"
     pretrained: str = ""
     decoder_only: bool = False
+    add_pooled_text: bool = False
+    rescale_latents: bool = False
+    vae_encode_dtype: Literal["float32", "bfloat16"] = "float32"
 
 
 @dataclass

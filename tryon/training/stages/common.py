@@ -87,15 +87,20 @@ def noised_batch(stage, batch: dict, generator: torch.Generator, max_t: int | No
     device = stage.accelerator.device
     target, source = batch["target"].to(device), batch["source"].to(device)
     mask = batch["mask"].to(device)
-    cond = build_conditioning(
-        stage.vae,
-        source,
-        mask,
-        batch["keypoints"].numpy(),
-        with_pose=stage.layout.has_pose,
-        vae_scale_factor=stage.vae_scale,
-    )
-    z0 = encode_latents(stage.vae, target)
+    # The frozen VAE's two encodes cost more than the UNet's training step on a CPU; in bf16
+    # they take half the time and give latents within ~0.4 % (relative std) of float32.
+    bf16 = stage.recipe.model.vae_encode_dtype == "bfloat16"
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        cond = build_conditioning(
+            stage.vae,
+            source,
+            mask,
+            batch["keypoints"].numpy(),
+            with_pose=stage.layout.has_pose,
+            vae_scale_factor=stage.vae_scale,
+        )
+        z0 = encode_latents(stage.vae, target)
+    cond, z0 = cond.to(dtype=torch.float32), z0.float()
     noise = torch.randn(z0.shape, generator=generator).to(z0)
     max_t = max_t or stage.noise_scheduler.config.num_train_timesteps
     t = torch.randint(0, max_t, (z0.shape[0],), generator=generator).to(device)

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
 from tryon.models.layout import layout_for
+from tryon.models.pooled_text import unet_text_kwargs
 from tryon.models.refiner import PatchDiscriminator, Refiner, hinge_d_loss, hinge_g_loss
 from tryon.models.text_encoder import encode_text
 from tryon.pipeline.conditioning import (
@@ -94,8 +95,7 @@ class RefinerStage:
         eps = self.unet(
             model_in,
             t,
-            encoder_hidden_states=text.tokens,
-            encoder_attention_mask=text.attention_mask,
+            **unet_text_kwargs(self.unet, text.tokens, text.attention_mask, text.pooled),
         ).sample
         alpha_bar = self.noise_scheduler.alphas_cumprod.to(device)[t].view(-1, 1, 1, 1)
         x0 = (noisy - (1 - alpha_bar).sqrt() * eps) / alpha_bar.sqrt()

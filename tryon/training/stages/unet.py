@@ -21,6 +21,7 @@ The VAE and text encoder are frozen.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import torch
@@ -29,10 +30,11 @@ from diffusers import DDPMScheduler
 
 from tryon.models.layout import layout_for
 from tryon.models.matcher import symmetric_info_nce
+from tryon.models.pooled_text import add_pooled_text, unet_text_kwargs, uses_pooled_text
 from tryon.models.text_encoder import encode_text
 from tryon.pipeline.conditioning import decode_latents
 from tryon.pipeline.schedulers import default_scheduler_config
-from tryon.training.recipe import TrainRecipe
+from tryon.training.recipe import RESCALE_ITEMS, TrainRecipe
 from tryon.training.stages.common import (
     freeze,
     frozen,
@@ -42,6 +44,8 @@ from tryon.training.stages.common import (
     noised_batch,
     save_pipeline,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class UnetStage:
@@ -65,6 +69,10 @@ class UnetStage:
                     pipeline.vae = load_vae(pretrained)
         if pipeline.matcher is None:
             raise ValueError("the unet stage trains the matcher too: the pipeline has none")
+        if recipe.model.add_pooled_text and not uses_pooled_text(pipeline.unet):
+            pipeline.register_modules(unet=add_pooled_text(pipeline.unet))
+        if recipe.model.rescale_latents:
+            rescale_latents(pipeline.vae, recipe)
         self.pipeline = pipeline
         self.vae = freeze(pipeline.vae)
         self.text_encoder = freeze(pipeline.text_encoder)
@@ -112,11 +120,9 @@ class UnetStage:
         )
         target, mask, cond, z0, noise, t, noisy = self._inputs(batch, generator)
         model_in = self.layout.build(noisy, cond.agnostic_latent, cond.latent_mask, cond.pose)
+        unet = self.accelerator.unwrap_model(self.unet)  # its config; the call stays wrapped
         pred = self.unet(
-            model_in,
-            t,
-            encoder_hidden_states=text.tokens,
-            encoder_attention_mask=text.attention_mask,
+            model_in, t, **unet_text_kwargs(unet, text.tokens, text.attention_mask, text.pooled)
         ).sample
         weight = 1.0 + lw.lambda_garment * cond.latent_mask
         denoise = ((pred.float() - noise.float()) ** 2 * weight).mean() / weight.mean()
@@ -190,6 +196,14 @@ class UnetStage:
         scheduler.set_timesteps(20)
         latents = torch.randn(z0.shape, generator=generator).to(z0)
         guidance = 3.0
+        text_kwargs = unet_text_kwargs(
+            unet,
+            torch.cat([empty.tokens, text.tokens]),
+            None
+            if text.attention_mask is None
+            else torch.cat([empty.attention_mask, text.attention_mask]),
+            torch.cat([empty.pooled, text.pooled]),
+        )
         for t in scheduler.timesteps:
             model_in = self.layout.build(
                 torch.cat([latents] * 2),
@@ -197,15 +211,7 @@ class UnetStage:
                 cond.latent_mask.repeat(2, 1, 1, 1),
                 None if cond.pose is None else cond.pose.repeat(2, 1, 1, 1),
             )
-            tokens = torch.cat([empty.tokens, text.tokens])
-            attn = (
-                None
-                if text.attention_mask is None
-                else torch.cat([empty.attention_mask, text.attention_mask])
-            )
-            eps = unet(
-                model_in, t, encoder_hidden_states=tokens, encoder_attention_mask=attn
-            ).sample
+            eps = unet(model_in, t, **text_kwargs).sample
             uncond, cond_eps = eps.chunk(2)
             latents = scheduler.step(
                 uncond + guidance * (cond_eps - uncond), t, latents
@@ -222,3 +228,24 @@ class UnetStage:
             matcher=self.accelerator.unwrap_model(self.matcher).eval(),
         )
         save_pipeline(pipe, directory, self.recipe.export_dtype)
+
+
+def rescale_latents(vae, recipe: TrainRecipe) -> float:
+    """Set ``vae``'s ``scaling_factor`` to ``1 / std`` of the latents of the recipe's first
+    :data:`RESCALE_ITEMS` training targets (garment crops, what the UNet denoises); the same
+    items every run, so a resumed run gets the same factor. Returns the factor."""
+    from tryon.training.run import build_dataset
+    from tryon.training.stages.vae import latent_scaling_factor
+
+    dataset = build_dataset(recipe)
+    count = min(RESCALE_ITEMS, len(dataset))
+    targets = torch.stack([dataset[i]["target"] for i in range(count)])
+    factor = round(latent_scaling_factor(vae, targets), 5)
+    logger.info(
+        "VAE scaling_factor %s -> %s (1 / std of %d targets' latents)",
+        vae.config.scaling_factor,
+        factor,
+        count,
+    )
+    vae.register_to_config(scaling_factor=factor)
+    return factor

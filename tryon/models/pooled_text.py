@@ -1,0 +1,86 @@
+"""Condition the UNet on the prompt's pooled embedding as well as its tokens.
+
+Cross-attention alone reaches only the UNet's lower-resolution blocks (the ``small`` UNet has no
+attention at full latent resolution), so a global attribute such as the garment's colour has to
+travel there and back. The pooled prompt embedding ``(N, D)`` projected into the timestep
+embedding (diffusers' ``class_embed_type="projection"``, the route SDXL uses for its pooled text
+embedding) modulates every ResNet block, at every resolution, from the first step.
+
+A UNet trained without it gains it through :func:`add_pooled_text`: the projection's last layer
+starts at zero, so the new UNet computes exactly what the old one did until training moves it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+from diffusers import UNet2DConditionModel
+
+logger = logging.getLogger(__name__)
+
+POOLED_EMBED_TYPE = "projection"
+
+
+def uses_pooled_text(unet: UNet2DConditionModel) -> bool:
+    """Whether ``unet`` takes the pooled prompt embedding (as diffusers' ``class_labels``)."""
+    return getattr(unet.config, "class_embed_type", None) == POOLED_EMBED_TYPE
+
+
+def unet_text_kwargs(
+    unet: UNet2DConditionModel,
+    tokens: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    pooled: torch.Tensor | None,
+) -> dict[str, torch.Tensor | None]:
+    """Keyword arguments of ``unet(...)`` for the text: ``tokens`` ``(N, L, D)``, their
+    ``(N, L)`` cross-attention mask, and ``pooled`` ``(N, D)`` when the UNet takes it.
+
+    Raises:
+        ValueError: the UNet takes the pooled embedding and ``pooled`` is ``None``.
+    """
+    kwargs: dict[str, torch.Tensor | None] = {
+        "encoder_hidden_states": tokens,
+        "encoder_attention_mask": attention_mask,
+    }
+    if uses_pooled_text(unet):
+        if pooled is None:
+            raise ValueError(
+                "this UNet is conditioned on the pooled prompt embedding, but none was given: "
+                "pass TextEmbeddings with pooled set (encode_prompt returns them)"
+            )
+        kwargs["class_labels"] = pooled.to(device=tokens.device, dtype=tokens.dtype)
+    return kwargs
+
+
+def add_pooled_text(unet: UNet2DConditionModel) -> UNet2DConditionModel:
+    """A new UNet with a pooled-text projection into the timestep embedding and every other
+    weight of ``unet`` (loaded strictly). The projection's output layer is zero, so the result
+    equals ``unet``'s for any prompt until it is trained. Same dtype and device as ``unet``.
+
+    Raises:
+        ValueError: ``unet`` already has a class embedding.
+    """
+    if unet.config.class_embed_type is not None or unet.config.num_class_embeds is not None:
+        raise ValueError(
+            f"unet already has a class embedding ({unet.config.class_embed_type!r}); "
+            "add_pooled_text adds one to a UNet without"
+        )
+    param = next(unet.parameters())
+    config = dict(unet.config)
+    # from_config resets the keys listed here to their defaults: class_embed_type is one of them
+    config.pop("_use_default_values", None)
+    config.update(
+        class_embed_type=POOLED_EMBED_TYPE,
+        projection_class_embeddings_input_dim=unet.config.cross_attention_dim,
+    )
+    wider = UNet2DConditionModel.from_config(config)
+    missing, unexpected = wider.load_state_dict(unet.state_dict(), strict=False)
+    new = {name for name, _ in wider.class_embedding.named_parameters(prefix="class_embedding")}
+    if unexpected or set(missing) != new:
+        raise ValueError(f"weights do not fit: missing {missing}, unexpected {unexpected}")
+    torch.nn.init.zeros_(wider.class_embedding.linear_2.weight)
+    torch.nn.init.zeros_(wider.class_embedding.linear_2.bias)
+    wider.to(device=param.device, dtype=param.dtype)
+    logger.info("added a pooled-text projection to the UNet's timestep embedding")
+    return wider
