@@ -49,6 +49,23 @@ def test_loads_in_float32_with_every_component(shipped):
     assert shipped.refiner is None  # it made renders worse (model card): not shipped
 
 
+def test_unet_takes_the_pooled_prompt_and_latents_have_unit_variance(shipped):
+    """The two fixes of the CPU fine-tune (model card): a UNet without the pooled-prompt input,
+    or a VAE back at Stable Diffusion's 0.18215 (latent std 0.27 here), would fail this."""
+    from tryon.data import WorldPairDataset
+    from tryon.models.pooled_text import uses_pooled_text
+    from tryon.pipeline.conditioning import encode_latents
+    from tryon.training.data import GarmentCropDataset
+
+    assert uses_pooled_text(shipped.unet)
+    pairs = WorldPairDataset(split="test", size=(512, 384), length=16, seed=0)
+    data = GarmentCropDataset(pairs, resolution=256, margin=0.1)
+    targets = torch.stack([data[i]["target"] for i in range(16)])
+    with torch.no_grad():
+        std = float(encode_latents(shipped.vae, targets).std())
+    assert 0.8 < std < 1.25, std
+
+
 def test_matcher_is_trained(shipped):
     """A lambda_match = 0 run leaves a random matcher; the shipped folder must carry the joint
     run's trained one: on true garments it ranks the true caption first far above chance."""

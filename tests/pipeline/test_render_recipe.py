@@ -27,7 +27,20 @@ def test_fast_is_cheaper_and_quality_richer_than_default():
         load_render_recipe(PIPELINES / f"{n}.toml") for n in ("default", "fast", "quality")
     )
     assert fast.steps < default.steps < quality.steps
-    assert quality.refine and quality.rerank > 1
+    assert quality.rerank > 1
+
+
+@pytest.mark.parametrize("name", ["default", "fast", "quality"])
+def test_shipped_recipes_ask_only_for_components_their_weights_have(name):
+    import json
+
+    recipe = load_render_recipe(PIPELINES / f"{name}.toml")
+    index = json.loads((PIPELINES.parent / recipe.weights / "model_index.json").read_text())
+    has = {key for key, value in index.items() if isinstance(value, list) and value[0]}
+    if recipe.refine:
+        assert "refiner" in has, f"{name}.toml asks for a refiner that {recipe.weights} lacks"
+    if recipe.rerank > 1:
+        assert "matcher" in has
 
 
 def _write(tmp_path, text):
