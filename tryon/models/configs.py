@@ -1,6 +1,6 @@
 """Named component sizes: configs for the UNet, the VAE and test-size text encoders.
 
-``"small"`` is the shipped CPU model (a 21.4M-parameter ``UNet2DConditionModel`` with
+``"small"`` is the shipped CPU model (a 21.6M-parameter ``UNet2DConditionModel`` with
 ``block_out_channels=(64, 128, 256)``, no mid block, no attention at full latent resolution, cross-attention
 over 384-d MiniLM token embeddings and the pooled prompt embedding added to the timestep
 embedding; a ~4M-parameter x8 ``AutoencoderKL`` with 4 latent
