@@ -33,6 +33,7 @@ import torch
 from bench_pipeline import unet_flops  # benchmarks/ is on sys.path when run as a script
 
 from tryon.models.pooled_text import unet_text_kwargs
+from tryon.models.text_encoder import TextEmbeddings
 
 RECIPE = dict(num_inference_steps=20, guidance_scale=3.0, guidance_stop=0.8)  # default.toml
 PROMPTS = [
@@ -52,7 +53,7 @@ def time_unet(unet, dtype, device, repeats: int = 50) -> dict[str, float]:
     x = torch.randn(2, unet.config.in_channels, 32, 32, device=device, dtype=dtype)
     text = torch.randn(2, 16, unet.config.cross_attention_dim, device=device, dtype=dtype)
     pooled = torch.randn(2, unet.config.cross_attention_dim, device=device, dtype=dtype)
-    text_kwargs = unet_text_kwargs(unet, text, None, pooled)
+    text_kwargs = unet_text_kwargs(unet, [TextEmbeddings(text, None, pooled)])
     t = torch.tensor([500, 500], device=device)
     flops = unet_flops(unet, 2, (32, 32), 16, mask=False)
     with torch.no_grad():

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from tryon.models.pooled_text import unet_text_kwargs
+from tryon.models.text_encoder import TextEmbeddings
 
 
 def _median_timings(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -49,7 +50,7 @@ def unet_flops(unet, batch: int, latent_hw: tuple[int, int], tokens: int, mask: 
     attn_mask = torch.ones(batch, tokens, dtype=torch.long, device=param.device) if mask else None
     pooled = torch.zeros(batch, unet.config.cross_attention_dim, **like)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        unet(x, 500, **unet_text_kwargs(unet, text, attn_mask, pooled))
+        unet(x, 500, **unet_text_kwargs(unet, [TextEmbeddings(text, attn_mask, pooled)]))
     return counter.get_total_flops()
 
 

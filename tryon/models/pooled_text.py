@@ -13,9 +13,12 @@ starts at zero, so the new UNet computes exactly what the old one did until trai
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import torch
 from diffusers import UNet2DConditionModel
+
+from tryon.models.text_encoder import TextEmbeddings
 
 logger = logging.getLogger(__name__)
 
@@ -29,26 +32,43 @@ def uses_pooled_text(unet: UNet2DConditionModel) -> bool:
 
 def unet_text_kwargs(
     unet: UNet2DConditionModel,
-    tokens: torch.Tensor,
-    attention_mask: torch.Tensor | None,
-    pooled: torch.Tensor | None,
+    texts: Sequence[TextEmbeddings],
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
 ) -> dict[str, torch.Tensor | None]:
-    """Keyword arguments of ``unet(...)`` for the text: ``tokens`` ``(N, L, D)``, their
-    ``(N, L)`` cross-attention mask, and ``pooled`` ``(N, D)`` when the UNet takes it.
+    """Keyword arguments of ``unet(...)`` for a batch made of ``texts`` stacked in order (e.g.
+    ``[uncond, cond]`` for classifier-free guidance): the token embeddings ``(N, L, D)``; their
+    ``(N, L)`` cross-attention mask (``None`` when no part has one, all-ones for a part without
+    one when another has one); and the pooled embeddings ``(N, D)`` when the UNet takes them.
+    Tokens and pooled go to ``device`` and ``dtype`` (default: as they are).
 
     Raises:
-        ValueError: the UNet takes the pooled embedding and ``pooled`` is ``None``.
+        ValueError: the UNet takes the pooled embedding and a part of ``texts`` has none.
     """
+    tokens = torch.cat([t.tokens.to(device=device, dtype=dtype) for t in texts])
+    mask = None
+    if any(t.attention_mask is not None for t in texts):
+        mask = torch.cat(
+            [
+                (
+                    t.attention_mask
+                    if t.attention_mask is not None
+                    else torch.ones(t.tokens.shape[:2], dtype=torch.long)
+                ).to(tokens.device)
+                for t in texts
+            ]
+        )
     kwargs: dict[str, torch.Tensor | None] = {
         "encoder_hidden_states": tokens,
-        "encoder_attention_mask": attention_mask,
+        "encoder_attention_mask": mask,
     }
     if uses_pooled_text(unet):
-        if pooled is None:
+        if any(t.pooled is None for t in texts):
             raise ValueError(
                 "this UNet is conditioned on the pooled prompt embedding, but none was given: "
                 "pass TextEmbeddings with pooled set (encode_prompt returns them)"
             )
+        pooled = torch.cat([t.pooled for t in texts])
         kwargs["class_labels"] = pooled.to(device=tokens.device, dtype=tokens.dtype)
     return kwargs
 

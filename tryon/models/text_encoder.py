@@ -142,7 +142,8 @@ class TextEmbeddings:
     Attributes:
         tokens: ``(N, L, D)`` token embeddings for cross-attention.
         attention_mask: ``(N, L)`` 1 for real tokens, 0 for padding, or ``None`` (attend to all).
-        pooled: ``(N, D)`` L2-normalised sentence embedding for the matcher, or ``None``.
+        pooled: ``(N, D)`` L2-normalised sentence embedding for the matcher (and a UNet that
+            takes it, :mod:`tryon.models.pooled_text`), or ``None``.
     """
 
     tokens: torch.Tensor

@@ -692,9 +692,9 @@ class TryOnPipeline(DiffusionPipeline):
                 for c in (conditioning.agnostic_latent, conditioning.latent_mask, conditioning.pose)
             )
         )
-        text_plain = _stack_text(self.unet, None, cond_b, False, device, unet_dtype)
+        text_plain = unet_text_kwargs(self.unet, [cond_b], device, unet_dtype)
         text_guided = (
-            _stack_text(self.unet, uncond_b, cond_b, True, device, unet_dtype) if do_cfg else None
+            unet_text_kwargs(self.unet, [uncond_b, cond_b], device, unet_dtype) if do_cfg else None
         )
         step_kwargs = self._step_kwargs(generator)
 
@@ -805,34 +805,3 @@ def _count_prompts(prompt, prompt_embeds) -> int:
     if isinstance(prompt_embeds, torch.Tensor):
         return prompt_embeds.shape[0]
     return 0
-
-
-def _stack_text(
-    unet: UNet2DConditionModel,
-    uncond: TextEmbeddings | None,
-    cond: TextEmbeddings,
-    guide: bool,
-    device,
-    dtype,
-) -> dict[str, torch.Tensor | None]:
-    """The UNet's text keyword arguments for one call (:func:`unet_text_kwargs`): tokens,
-    cross-attention mask and pooled embedding of ``[uncond; cond]`` when guiding, of ``cond``
-    otherwise. A missing mask is all-ones when the other branch has one."""
-    parts = [uncond, cond] if guide else [cond]
-    tokens = torch.cat([p.tokens.to(device, dtype) for p in parts])
-    masks = None
-    if any(p.attention_mask is not None for p in parts):
-        masks = torch.cat(
-            [
-                (
-                    p.attention_mask
-                    if p.attention_mask is not None
-                    else torch.ones(p.tokens.shape[:2], dtype=torch.long)
-                ).to(device)
-                for p in parts
-            ]
-        )
-    pooled = None
-    if all(p.pooled is not None for p in parts):
-        pooled = torch.cat([p.pooled.to(device, dtype) for p in parts])
-    return unet_text_kwargs(unet, tokens, masks, pooled)

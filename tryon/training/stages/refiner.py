@@ -95,7 +95,7 @@ class RefinerStage:
         eps = self.unet(
             model_in,
             t,
-            **unet_text_kwargs(self.unet, text.tokens, text.attention_mask, text.pooled),
+            **unet_text_kwargs(self.unet, [text]),
         ).sample
         alpha_bar = self.noise_scheduler.alphas_cumprod.to(device)[t].view(-1, 1, 1, 1)
         x0 = (noisy - (1 - alpha_bar).sqrt() * eps) / alpha_bar.sqrt()

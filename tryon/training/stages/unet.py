@@ -121,9 +121,7 @@ class UnetStage:
         target, mask, cond, z0, noise, t, noisy = self._inputs(batch, generator)
         model_in = self.layout.build(noisy, cond.agnostic_latent, cond.latent_mask, cond.pose)
         unet = self.accelerator.unwrap_model(self.unet)  # its config; the call stays wrapped
-        pred = self.unet(
-            model_in, t, **unet_text_kwargs(unet, text.tokens, text.attention_mask, text.pooled)
-        ).sample
+        pred = self.unet(model_in, t, **unet_text_kwargs(unet, [text])).sample
         weight = 1.0 + lw.lambda_garment * cond.latent_mask
         denoise = ((pred.float() - noise.float()) ** 2 * weight).mean() / weight.mean()
 
@@ -196,14 +194,7 @@ class UnetStage:
         scheduler.set_timesteps(20)
         latents = torch.randn(z0.shape, generator=generator).to(z0)
         guidance = 3.0
-        text_kwargs = unet_text_kwargs(
-            unet,
-            torch.cat([empty.tokens, text.tokens]),
-            None
-            if text.attention_mask is None
-            else torch.cat([empty.attention_mask, text.attention_mask]),
-            torch.cat([empty.pooled, text.pooled]),
-        )
+        text_kwargs = unet_text_kwargs(unet, [empty, text])
         for t in scheduler.timesteps:
             model_in = self.layout.build(
                 torch.cat([latents] * 2),
