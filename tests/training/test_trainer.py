@@ -17,6 +17,7 @@ from tryon.training.checkpoint import latest_checkpoint, list_checkpoints, read_
 from tryon.training.data import GarmentCropDataset, RandomCropDataset
 from tryon.training.recipe import load_train_recipe
 from tryon.training.stages import RefinerStage, UnetStage, VaeStage
+from tryon.training.stages.vae import SCALE_SAMPLES
 from tryon.training.trainer import StepBatchSampler, Trainer
 
 
@@ -155,7 +156,6 @@ def test_continuing_an_old_pipeline_adds_pooled_text_and_rescales_latents(
     from tryon.models.configs import build_unet
     from tryon.models.pooled_text import uses_pooled_text
     from tryon.pipeline.conditioning import encode_latents
-    from tryon.training.recipe import RESCALE_ITEMS
     from tryon.training.run import build_dataset
 
     old = tiny_pipeline_factory()
@@ -166,7 +166,7 @@ def test_continuing_an_old_pipeline_adds_pooled_text_and_rescales_latents(
     stage = UnetStage(recipe, pipeline=old)
     assert uses_pooled_text(stage.unet)
     factor = stage.vae.config.scaling_factor
-    targets = torch.stack([build_dataset(recipe)[i]["target"] for i in range(RESCALE_ITEMS)])
+    targets = torch.stack([build_dataset(recipe)[i]["target"] for i in range(SCALE_SAMPLES)])
     with torch.no_grad():
         std = float(encode_latents(stage.vae, targets).std())
     assert abs(std - 1.0) < 0.01, std

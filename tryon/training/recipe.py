@@ -37,10 +37,6 @@ class DataConfig:
     num_workers: int = 0
 
 
-#: Training targets whose latents set ``rescale_latents``'s scaling factor.
-RESCALE_ITEMS = 64
-
-
 @dataclass
 class ModelConfig:
     """Model sizes and where to start from.
@@ -55,7 +51,7 @@ class ModelConfig:
     ``add_pooled_text`` gives its UNet the pooled-prompt projection
     (:func:`tryon.models.pooled_text.add_pooled_text`, zero-initialised; fresh UNets have it),
     and ``rescale_latents`` sets its VAE's ``scaling_factor`` to ``1 / std`` of the latents of the
-    first :data:`RESCALE_ITEMS` training targets (the VAE stage does this at export now).
+    first ``SCALE_SAMPLES`` (:mod:`tryon.training.stages.vae`) training targets (the VAE stage does this at export now).
     ``vae_encode_dtype`` (``unet`` and ``refiner`` stages): the frozen VAE encodes the batch
     under ``bfloat16`` autocast or in ``float32``.
     """

@@ -34,7 +34,7 @@ from tryon.models.pooled_text import add_pooled_text, unet_text_kwargs, uses_poo
 from tryon.models.text_encoder import encode_text
 from tryon.pipeline.conditioning import decode_latents
 from tryon.pipeline.schedulers import default_scheduler_config
-from tryon.training.recipe import RESCALE_ITEMS, TrainRecipe
+from tryon.training.recipe import TrainRecipe
 from tryon.training.stages.common import (
     freeze,
     frozen,
@@ -44,6 +44,7 @@ from tryon.training.stages.common import (
     noised_batch,
     save_pipeline,
 )
+from tryon.training.stages.vae import SCALE_SAMPLES, latent_scaling_factor
 
 logger = logging.getLogger(__name__)
 
@@ -223,13 +224,12 @@ class UnetStage:
 
 def rescale_latents(vae, recipe: TrainRecipe) -> float:
     """Set ``vae``'s ``scaling_factor`` to ``1 / std`` of the latents of the recipe's first
-    :data:`RESCALE_ITEMS` training targets (garment crops, what the UNet denoises); the same
+    :data:`~tryon.training.stages.vae.SCALE_SAMPLES` training targets (as the VAE stage's own export) (garment crops, what the UNet denoises); the same
     items every run, so a resumed run gets the same factor. Returns the factor."""
     from tryon.training.run import build_dataset
-    from tryon.training.stages.vae import latent_scaling_factor
 
     dataset = build_dataset(recipe)
-    count = min(RESCALE_ITEMS, len(dataset))
+    count = min(SCALE_SAMPLES, len(dataset))
     targets = torch.stack([dataset[i]["target"] for i in range(count)])
     factor = round(latent_scaling_factor(vae, targets), 5)
     logger.info(

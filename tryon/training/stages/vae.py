@@ -15,9 +15,9 @@ latents stay valid).
 
 At export the config's ``scaling_factor`` is set to ``1 / std`` of the latents of the first
 crops the run saw (Rombach et al. 2022 do the same): the diffusion noise schedule assumes
-unit-variance data. The shipped model's VAE still carries Stable Diffusion's 0.18215, which
-leaves its scaled latents with a standard deviation of 0.27: every timestep ~14x noisier than
-the schedule intends (README, Training).
+unit-variance data. Stable Diffusion's 0.18215, which our VAEs kept until then, left their
+scaled latents with a standard deviation of 0.28 (README, Training); a pipeline trained that
+way is rescaled by the unet stage's ``rescale_latents``.
 """
 
 from __future__ import annotations
