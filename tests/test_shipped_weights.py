@@ -30,6 +30,18 @@ def world_person():
     return sample, sample.analysis()
 
 
+@pytest.fixture(scope="module")
+def world_crops():
+    """The first 16 test-split world pairs as 256-px garment crops: what the UNet and the
+    matcher see."""
+    from tryon.data import WorldPairDataset
+    from tryon.training.data import GarmentCropDataset
+
+    pairs = WorldPairDataset(split="test", size=(512, 384), length=16, seed=0)
+    data = GarmentCropDataset(pairs, resolution=256, margin=0.1)
+    return [data[i] for i in range(16)]
+
+
 def test_folder_is_small_float16_safetensors_with_valid_checksums():
     files = [p for p in SHIPPED.rglob("*") if p.is_file()]
     assert sum(p.stat().st_size for p in files) < 60 * 2**20  # the issue's limit for git
@@ -49,33 +61,25 @@ def test_loads_in_float32_with_every_component(shipped):
     assert shipped.refiner is None  # it made renders worse (model card): not shipped
 
 
-def test_unet_takes_the_pooled_prompt_and_latents_have_unit_variance(shipped):
+def test_unet_takes_the_pooled_prompt_and_latents_have_unit_variance(shipped, world_crops):
     """The two fixes of the CPU fine-tune (model card): a UNet without the pooled-prompt input,
     or a VAE back at Stable Diffusion's 0.18215 (latent std 0.27 here), would fail this."""
-    from tryon.data import WorldPairDataset
     from tryon.models.pooled_text import uses_pooled_text
     from tryon.pipeline.conditioning import encode_latents
-    from tryon.training.data import GarmentCropDataset
 
     assert uses_pooled_text(shipped.unet)
-    pairs = WorldPairDataset(split="test", size=(512, 384), length=16, seed=0)
-    data = GarmentCropDataset(pairs, resolution=256, margin=0.1)
-    targets = torch.stack([data[i]["target"] for i in range(16)])
+    targets = torch.stack([it["target"] for it in world_crops])
     with torch.no_grad():
         std = float(encode_latents(shipped.vae, targets).std())
     assert 0.8 < std < 1.25, std
 
 
-def test_matcher_is_trained(shipped):
+def test_matcher_is_trained(shipped, world_crops):
     """A lambda_match = 0 run leaves a random matcher; the shipped folder must carry the joint
     run's trained one: on true garments it ranks the true caption first far above chance."""
-    from tryon.data import WorldPairDataset
     from tryon.models.text_encoder import encode_text
-    from tryon.training.data import GarmentCropDataset
 
-    pairs = WorldPairDataset(split="test", size=(512, 384), length=16, seed=0)
-    data = GarmentCropDataset(pairs, resolution=256, margin=0.1)  # what the matcher sees
-    items = [data[i] for i in range(16)]
+    items = world_crops
     images = torch.stack([it["target"] for it in items])
     masks = torch.stack([it["garment_mask"] for it in items])
     text = encode_text(shipped.text_encoder, shipped.tokenizer, [it["caption"] for it in items])
