@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -324,3 +325,27 @@ def test_time_limit_stops_checkpointed_and_exported(tmp_path, world_pairs, make_
     # resuming with more time continues from that step
     again = Trainer(recipe, VaeStage(recipe), data).train(max_steps=3)
     assert again.step == 3
+
+
+@pytest.mark.parametrize(
+    "schedule, factor",
+    [
+        ("constant", lambda k, n: 1.0),
+        ("linear", lambda k, n: 1 - k / n),
+        ("cosine", lambda k, n: 0.5 * (1 + math.cos(math.pi * k / n))),
+    ],
+)
+def test_lr_schedule_decays_to_zero_at_the_recipes_max_steps_across_a_resume(
+    tmp_path, world_pairs, make_recipe, schedule, factor
+):
+    recipe = make_recipe(tmp_path, "vae", max_steps=8, lr=1e-3, lr_schedule=schedule)
+    recipe.log.checkpoint_every = 2
+    data = RandomCropDataset(world_pairs, resolution=32)
+    # stopped early, then resumed: the horizon stays the recipe's 8 steps, not the 4 of the stop
+    Trainer(recipe, VaeStage(recipe), data).train(max_steps=4)
+    Trainer(recipe, VaeStage(recipe), data).train()
+    rows = (Path(recipe.output_dir) / "metrics.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    lrs = [float(r.split(",")[header.index("lr")]) for r in rows[1:]]
+    expected = [1e-3 * factor(k, 8) for k in range(1, 9)]
+    assert lrs == pytest.approx(expected, abs=1e-9)

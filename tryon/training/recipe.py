@@ -66,11 +66,18 @@ class ModelConfig:
 
 @dataclass
 class OptimConfig:
+    """Optimizer settings. After ``warmup_steps`` of linear warm-up the learning rate stays at
+    ``lr`` (``lr_schedule = "constant"``) or decays to 0 at ``max_steps`` (``"linear"``,
+    ``"cosine"``). The horizon is the recipe's ``max_steps`` even when ``tryon train
+    --max-steps``/``--time-limit`` stops the run earlier, so a resumed run follows the same
+    schedule."""
+
     lr: float = 1e-4
     discriminator_lr: float = 2e-4
     weight_decay: float = 0.0
     betas: tuple[float, float] = (0.9, 0.999)
     warmup_steps: int = 100
+    lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
     max_steps: int = 2000
     grad_accum: int = 1
     max_grad_norm: float = 1.0

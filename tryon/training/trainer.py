@@ -34,6 +34,9 @@ from tryon.training.recipe import TrainRecipe
 
 logger = logging.getLogger(__name__)
 
+# recipe [optim] lr_schedule -> diffusers.optimization scheduler name (all with linear warm-up)
+_SCHEDULES = {"constant": "constant_with_warmup", "linear": "linear", "cosine": "cosine"}
+
 
 class TrainingStage(Protocol):
     """What the loop needs from a stage.
@@ -161,8 +164,12 @@ class Trainer:
             opt = torch.optim.AdamW(
                 params, lr=lr, betas=optim.betas, weight_decay=optim.weight_decay
             )
+            # accelerate steps a prepared scheduler once per process each step
             sched = get_scheduler(
-                "constant_with_warmup", opt, num_warmup_steps=optim.warmup_steps * acc.num_processes
+                _SCHEDULES[optim.lr_schedule],
+                opt,
+                num_warmup_steps=optim.warmup_steps * acc.num_processes,
+                num_training_steps=optim.max_steps * acc.num_processes,
             )
             self.optimizers[name], self.schedulers[name] = opt, sched
         names = list(modules)
