@@ -79,10 +79,10 @@ def test_matcher_is_trained(shipped, world_crops):
     run's trained one: on true garments it ranks the true caption first far above chance."""
     from tryon.models.text_encoder import encode_text
 
-    items = world_crops
-    images = torch.stack([it["target"] for it in items])
-    masks = torch.stack([it["garment_mask"] for it in items])
-    text = encode_text(shipped.text_encoder, shipped.tokenizer, [it["caption"] for it in items])
+    images = torch.stack([it["target"] for it in world_crops])
+    masks = torch.stack([it["garment_mask"] for it in world_crops])
+    captions = [it["caption"] for it in world_crops]
+    text = encode_text(shipped.text_encoder, shipped.tokenizer, captions)
     with torch.no_grad():
         similarity = shipped.matcher.score(images, masks, text.pooled, pairwise=True)
     recall_at_1 = (similarity.argmax(dim=1) == torch.arange(16)).float().mean()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,6 @@ def test_fast_is_cheaper_and_quality_richer_than_default():
 
 @pytest.mark.parametrize("name", ["default", "fast", "quality"])
 def test_shipped_recipes_ask_only_for_components_their_weights_have(name):
-    import json
-
     recipe = load_render_recipe(PIPELINES / f"{name}.toml")
     index = json.loads((PIPELINES.parent / recipe.weights / "model_index.json").read_text())
     has = {key for key, value in index.items() if isinstance(value, list) and value[0]}

@@ -1,10 +1,10 @@
 """Named component sizes: configs for the UNet, the VAE and test-size text encoders.
 
 ``"small"`` is the shipped CPU model (a 21.6M-parameter ``UNet2DConditionModel`` with
-``block_out_channels=(64, 128, 256)``, no mid block, no attention at full latent resolution, cross-attention
-over 384-d MiniLM token embeddings and the pooled prompt embedding added to the timestep
-embedding; a ~4M-parameter x8 ``AutoencoderKL`` with 4 latent
-channels). ``"tiny"`` is for tests: a few thousand parameters, runs in milliseconds.
+``block_out_channels=(64, 128, 256)``, no mid block, no attention at full latent resolution,
+cross-attention over 384-d MiniLM token embeddings and the pooled prompt embedding added to the
+timestep embedding; a ~4M-parameter x8 ``AutoencoderKL`` with 4 latent channels). ``"tiny"``
+is for tests: a few thousand parameters, runs in milliseconds.
 
 Configs are plain dicts for ``Model.from_config`` / ``Model(**config)``; the factory functions
 build models from them with random weights (callers pass a ``torch.Generator``-seeded context if

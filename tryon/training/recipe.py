@@ -51,7 +51,8 @@ class ModelConfig:
     ``add_pooled_text`` gives its UNet the pooled-prompt projection
     (:func:`tryon.models.pooled_text.add_pooled_text`, zero-initialised; fresh UNets have it),
     and ``rescale_latents`` sets its VAE's ``scaling_factor`` to ``1 / std`` of the latents of the
-    first ``SCALE_SAMPLES`` (:mod:`tryon.training.stages.vae`) training targets (the VAE stage does this at export now).
+    first ``SCALE_SAMPLES`` (:mod:`tryon.training.stages.vae`) training targets (the VAE stage
+    does this at export now).
     ``vae_encode_dtype`` (``unet`` and ``refiner`` stages): the frozen VAE encodes the batch
     under ``bfloat16`` autocast or in ``float32``.
     """

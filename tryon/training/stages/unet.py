@@ -224,8 +224,9 @@ class UnetStage:
 
 def rescale_latents(vae, recipe: TrainRecipe) -> float:
     """Set ``vae``'s ``scaling_factor`` to ``1 / std`` of the latents of the recipe's first
-    :data:`~tryon.training.stages.vae.SCALE_SAMPLES` training targets (as the VAE stage's own export) (garment crops, what the UNet denoises); the same
-    items every run, so a resumed run gets the same factor. Returns the factor."""
+    :data:`~tryon.training.stages.vae.SCALE_SAMPLES` training targets (garment crops, what the
+    UNet denoises), as the VAE stage's own export does; the same items every run, so a resumed
+    run gets the same factor. Returns the factor."""
     from tryon.training.run import build_dataset
 
     dataset = build_dataset(recipe)
