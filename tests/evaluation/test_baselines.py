@@ -8,6 +8,7 @@ import pytest
 from tryon.analysis import PersonAnalysis
 from tryon.data import render_person, sample_outfit, sample_person
 from tryon.evaluation.baselines import (
+    AutoencoderMethod,
     GroundTruthMethod,
     RecolourBaseline,
     colour_from_prompt,
@@ -75,3 +76,65 @@ def test_bad_inputs_and_prompt_parsing(person):
         RecolourBaseline().run(person, "  ", "upper")
     with pytest.raises(ValueError, match="target"):
         GroundTruthMethod().run(person, "a red t-shirt", "upper")
+
+
+@pytest.fixture(scope="module")
+def tiny_pipe():
+    from tryon.pipeline.factory import build_pipeline
+
+    return build_pipeline("tiny", text_encoder="bert-tiny", resolution=64, seed=0, refiner=False)
+
+
+def test_autoencoder_method_is_the_pipeline_with_the_targets_latents(person, tiny_pipe):
+    """Its output is exactly what the pipeline returns when its final latents are the target's:
+    same crop, decode, paste and feather, so its numbers are a ceiling for the pipeline."""
+    from tryon.pipeline.conditioning import AGNOSTIC_FILL, encode_latents, image_to_tensor
+    from tryon.pipeline.crop import crop_resize
+
+    rng = np.random.default_rng(7)
+    target = render_person(sample_person(rng), sample_outfit(rng), size=(256, 192)).image
+    method = AutoencoderMethod(tiny_pipe, "tiny (VAE ceiling)")
+    method.target = target
+    out = method.run(person, "a red t-shirt", "upper")
+
+    prepared = tiny_pipe.prepare(person, "upper")
+    crop = crop_resize(target, prepared.box, prepared.size, fill=AGNOSTIC_FILL)
+    target_latents = encode_latents(tiny_pipe.vae, image_to_tensor(crop))
+
+    def to_target(pipe, i, t, kwargs):
+        return {"latents": target_latents}
+
+    rendered = tiny_pipe(
+        prepared,
+        "a red t-shirt",
+        num_inference_steps=1,
+        refine=False,
+        output_type="np",
+        callback_on_step_end=to_target,
+    ).images[0]
+    np.testing.assert_array_equal(out.image, rendered)
+    np.testing.assert_array_equal(out.mask, prepared.mask)
+    assert preservation_error(out.image, person.image, out.mask) == 0
+    assert np.abs(out.image.astype(int) - person.image).sum() > 0
+
+    # Without the VAE only the resizing is left: far closer to the target than the untrained
+    # tiny VAE's reconstruction, and still exact outside the mask.
+    crop_only = AutoencoderMethod(tiny_pipe, "tiny (crop ceiling)", through_vae=False)
+    crop_only.target = target
+    resized = crop_only.run(person, "a red t-shirt", "upper")
+    assert preservation_error(resized.image, person.image, resized.mask) == 0
+    inside = out.mask
+
+    def error(image):
+        return np.abs(image.astype(int) - target)[inside].mean()
+
+    assert error(resized.image) < 0.5 * error(out.image)
+
+
+def test_autoencoder_method_needs_a_matching_target(person, tiny_pipe):
+    method = AutoencoderMethod(tiny_pipe, "tiny")
+    with pytest.raises(ValueError, match="target"):
+        method.run(person, "a red t-shirt", "upper")
+    method.target = person.image[:-1]
+    with pytest.raises(ValueError, match="shape"):
+        method.run(person, "a red t-shirt", "upper")

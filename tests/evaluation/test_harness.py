@@ -143,6 +143,29 @@ def test_cli_pipeline_weights_end_to_end(tmp_path, classifier_dir):
     assert "fid" in report["skipped"]
 
 
+@pytest.mark.parametrize(
+    "baseline, label", [("autoencoder", "VAE ceiling"), ("crop", "crop ceiling")]
+)
+def test_cli_autoencoder_ceilings(tmp_path, classifier_dir, baseline, label):
+    from tryon.pipeline.factory import build_pipeline
+
+    pipe = build_pipeline("tiny", text_encoder="bert-tiny", resolution=64, seed=0, refiner=False)
+    pipe.save_pretrained(tmp_path / "tiny")
+    out = tmp_path / "report"
+    args = ["eval", "--weights", str(tmp_path / "tiny"), "--baseline", baseline]
+    args += ["--split", "test", "--n", "2", "--size", *SIZE, "--no-fid"]
+    args += ["--classifiers", str(classifier_dir), "--report", str(out)]
+    assert main(args) == 0
+    report = load_report(out)
+    assert report["method"] == f"tiny ({label})"
+    assert f"--baseline {baseline}" in report["config"]["command"]
+    test = report["splits"]["test"]
+    assert test["preservation_max"] == 0
+    # Resizing (and an untrained VAE) lose detail: the ceiling is below ground truth's.
+    assert 0 < test["masked_l1"] and test["psnr"] < 100
+    assert "needs a ground-truth target" in report["skipped"]["real_photos"]
+
+
 def test_cli_rejects_bad_arguments(tmp_path, capsys):
     assert main(["eval", "--split", "train", "--report", str(tmp_path)]) != 0
     assert "--split" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tryon.recipes import RecipeError
 from tryon.training.checkpoint import latest_checkpoint, list_checkpoints, read_state
 from tryon.training.data import GarmentCropDataset, RandomCropDataset
 from tryon.training.recipe import load_train_recipe
@@ -193,6 +194,38 @@ def test_bf16_vae_encodes_stay_close_to_float32(
     for a, b in ((full[3], half[3]), (full[2].agnostic_latent, half[2].agnostic_latent)):
         assert b.dtype == torch.float32 and not torch.equal(a, b)  # it did run in bf16
         assert float((a - b).std() / a.std()) < 0.02
+
+
+def test_noise_offset_shifts_each_items_channel_means(
+    tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
+):
+    from tryon.training.stages.common import noised_batch
+
+    recipe = make_recipe(tmp_path, "unet")
+    stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
+    Trainer(recipe, stage, fixed_items(GarmentCropDataset(world_pairs, resolution=64), 4))._build()
+    batch = torch.utils.data.default_collate(
+        [GarmentCropDataset(world_pairs, resolution=64)[i] for i in range(4)]
+    )
+    with torch.no_grad():
+        plain = noised_batch(stage, batch, torch.Generator().manual_seed(0))
+        recipe.loss.noise_offset = 0.5
+        offset = noised_batch(stage, batch, torch.Generator().manual_seed(0))
+    z0, noise, t, noisy = offset[3], offset[4], offset[5], offset[6]
+    # The same i.i.d. draw plus one constant per item and channel, of std ~0.5 ...
+    shift = noise - plain[4]
+    assert float((shift - shift.mean(dim=(2, 3), keepdim=True)).abs().max()) < 1e-6
+    assert 0.25 < float(shift.mean(dim=(2, 3)).std()) < 0.9
+    # ... and that noise (the UNet's target) is what the latents were noised with.
+    torch.testing.assert_close(noisy, stage.noise_scheduler.add_noise(z0, noise, t))
+    with pytest.raises(RecipeError, match="noise_offset"):
+        load_train_recipe(_toml(tmp_path, "[loss]\nnoise_offset = -0.1\n"))
+
+
+def _toml(tmp_path, body: str):
+    path = tmp_path / "bad.toml"
+    path.write_text('kind = "train"\nstage = "unet"\noutput_dir = "runs/x"\n' + body)
+    return path
 
 
 def test_refiner_stage_reduces_loss_on_a_fixed_batch(

@@ -37,11 +37,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--weights", metavar="DIR", help="pipeline weights folder")
     parser.add_argument(
         "--baseline",
-        choices=("recolour", "no-match", "no-refine", "ground-truth"),
+        choices=("recolour", "no-match", "no-refine", "ground-truth", "autoencoder", "crop"),
         help=(
             "recolour: recolour the agnostic region (no model); no-refine: the model without "
             "its refiner; no-match: label the model given by --weights/--recipe as the "
-            "lambda_match=0 ablation; ground-truth: the true targets (metric ceiling)"
+            "lambda_match=0 ablation; ground-truth: the true targets (metric ceiling); "
+            "autoencoder: the true targets through the model's VAE (the latent model's ceiling); "
+            "crop: the true targets resized to the model's working size and back (its "
+            "resolution's ceiling)"
         ),
     )
     parser.add_argument(
@@ -104,7 +107,12 @@ def _load_pipeline(recipe: str | None, weights: str | None):
 
 def build_method(args: argparse.Namespace):
     """(method, pipeline or None, dilation, info) for the parsed arguments."""
-    from tryon.evaluation.baselines import GroundTruthMethod, PipelineMethod, RecolourBaseline
+    from tryon.evaluation.baselines import (
+        AutoencoderMethod,
+        GroundTruthMethod,
+        PipelineMethod,
+        RecolourBaseline,
+    )
 
     if args.baseline in ("recolour", "ground-truth"):
         if args.recipe or args.weights:
@@ -113,6 +121,11 @@ def build_method(args: argparse.Namespace):
         return method, None, {}
     pipe, label = _load_pipeline(args.recipe, args.weights)
     defaults = pipe.defaults
+    if args.baseline in ("autoencoder", "crop"):
+        info = {"weights": str(defaults.weights) if args.weights is None else args.weights}
+        if args.baseline == "crop":
+            return AutoencoderMethod(pipe, f"{label} (crop ceiling)", through_vae=False), pipe, info
+        return AutoencoderMethod(pipe, f"{label} (VAE ceiling)"), pipe, info
     kwargs = {}
     if args.steps is not None:
         if args.steps < 1:

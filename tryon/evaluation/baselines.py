@@ -19,6 +19,14 @@ Methods here:
   baseline is this on the ablation weights (see :func:`build_method`).
 * :class:`GroundTruthMethod` - returns the ground-truth target (world pairs only): the ceiling
   every metric can reach, which also checks the metrics themselves.
+* :class:`AutoencoderMethod` - the ground-truth target passed through a pipeline's VAE (cropped,
+  encoded, decoded, pasted and feathered exactly as the pipeline does with its own renders): the
+  ceiling a latent model with that VAE can reach, which tells how much of a model's error is
+  the autoencoder's rather than the denoiser's; without the VAE (``through_vae=False``), the
+  ceiling the working resolution alone sets.
+
+Methods that need the pair's target say so with ``needs_target = True``; the harness then sets
+``method.target`` before each run.
 """
 
 from __future__ import annotations
@@ -158,6 +166,7 @@ class GroundTruthMethod:
     """Returns the ground-truth target of a world pair (set ``target`` before each run)."""
 
     name = "ground-truth"
+    needs_target = True
 
     def __init__(self, dilation: float = 0.03):
         self.dilation = float(dilation)
@@ -167,6 +176,57 @@ class GroundTruthMethod:
         if self.target is None:
             raise ValueError("GroundTruthMethod needs .target set to the pair's target image")
         return MethodOutput(self.target.copy(), analysis.agnostic_mask(category, self.dilation))
+
+
+class AutoencoderMethod:
+    """The pair's target through ``pipeline``'s VAE, composited as the pipeline composites its
+    renders (set ``target`` before each run; see module docstring).
+
+    Args:
+        pipeline: a loaded :class:`tryon.pipeline.TryOnPipeline`; its recipe's mask dilation,
+            crop margin, feather and working size are used.
+        name: label in reports.
+        through_vae: False skips the encode and decode: the target is only resized to the
+            working size and back, the ceiling the crop's resolution alone sets.
+    """
+
+    needs_target = True
+
+    def __init__(self, pipeline, name: str, through_vae: bool = True):
+        self.pipeline = pipeline
+        self.name = name
+        self.through_vae = bool(through_vae)
+        self.dilation = float(pipeline.defaults.mask_dilation)
+        self.target: np.ndarray | None = None
+
+    def run(self, analysis, prompt: str, category: str, generator=None) -> MethodOutput:
+        from tryon.pipeline.composite import composite
+        from tryon.pipeline.conditioning import (
+            AGNOSTIC_FILL,
+            decode_latents,
+            encode_latents,
+            image_to_tensor,
+            tensor_to_images,
+        )
+        from tryon.pipeline.crop import crop_resize, paste_crop
+
+        if self.target is None:
+            raise ValueError("AutoencoderMethod needs .target set to the pair's target image")
+        if self.target.shape != analysis.image.shape:
+            raise ValueError(
+                f"target shape {self.target.shape} differs from the photo's {analysis.image.shape}"
+            )
+        pipe = self.pipeline
+        prepared = pipe.prepare(analysis, category)
+        crop = crop_resize(self.target, prepared.box, prepared.size, fill=AGNOSTIC_FILL)
+        if self.through_vae:
+            device = pipe._execution_device
+            latents = encode_latents(pipe.vae, image_to_tensor(crop), device)
+            decoded = decode_latents(pipe.vae, latents, device).float().clamp(-1.0, 1.0)
+            crop = tensor_to_images(decoded)[0]
+        pasted = paste_crop(analysis.image, crop, prepared.box)
+        image = composite(analysis.image, pasted, prepared.weight)
+        return MethodOutput(image, prepared.mask)
 
 
 class PipelineMethod:

@@ -365,7 +365,7 @@ def evaluate_split(
 
     bar = tqdm(samples, desc=f"{method.name}: {samples[0].split}", unit="pair", disable=None)
     for sample in bar:
-        if isinstance(method, GroundTruthMethod):
+        if getattr(method, "needs_target", False):
             method.target = sample.target
         analysis = sample.analysis()
         t0 = time.perf_counter()
@@ -615,8 +615,8 @@ def run_evaluation(
         report["_artifacts"]["records"][split] = result.records
         report["_artifacts"]["grids"][split] = result.grid
     if real_photos:
-        if isinstance(method, GroundTruthMethod):
-            report["skipped"]["real_photos"] = "the ground-truth method has no real-photo output"
+        if getattr(method, "needs_target", False):
+            report["skipped"]["real_photos"] = f"{method.name} needs a ground-truth target"
         else:
             try:
                 real = evaluate_real_photos(method, judges, seed=seed, analyzer=analyzer)

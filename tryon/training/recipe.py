@@ -95,7 +95,9 @@ class LossConfig:
     ``L1 + lambda_adv * hinge`` for the refiner. ``prompt_dropout`` drops the caption for
     classifier-free guidance. ``match_generated`` is how many of a batch's UNet predictions are
     decoded and scored by the matcher each step (decoding with gradients is costly on a CPU).
-    ``lambda_match = 0`` is the ablation the evaluation compares.
+    ``lambda_match = 0`` is the ablation the evaluation compares. ``noise_offset`` (UNet and
+    refiner stages) adds a per-item, per-channel constant of that standard deviation to the
+    diffusion noise (offset noise; 0 = plain Gaussian noise).
     """
 
     lambda_match: float = 0.1
@@ -106,6 +108,14 @@ class LossConfig:
     lambda_garment: float = 2.0
     match_generated: int = 2
     prompt_dropout: float = 0.1
+    noise_offset: float = 0.0
+
+    def __post_init__(self):
+        for name, value in vars(self).items():
+            if not value >= 0:  # also catches NaN
+                raise ValueError(f"{name} must be >= 0, got {value!r}")
+        if self.prompt_dropout > 1:
+            raise ValueError(f"prompt_dropout must be <= 1, got {self.prompt_dropout!r}")
 
 
 @dataclass

@@ -82,7 +82,9 @@ def noised_batch(stage, batch: dict, generator: torch.Generator, max_t: int | No
 
     ``stage`` provides ``accelerator``, ``vae``, ``layout``, ``noise_scheduler`` and
     ``vae_scale``. Returns ``(target, mask, cond, z0, noise, t, noisy)``; noise is drawn before
-    the timesteps, so a seeded generator gives the same batch in every stage.
+    the timesteps, so a seeded generator gives the same batch in every stage. With
+    ``loss.noise_offset > 0`` the noise gets a per-item, per-channel constant of that standard
+    deviation on top.
     """
     device = stage.accelerator.device
     target, source = batch["target"].to(device), batch["source"].to(device)
@@ -102,6 +104,13 @@ def noised_batch(stage, batch: dict, generator: torch.Generator, max_t: int | No
         z0 = encode_latents(stage.vae, target)
     cond, z0 = cond.to(dtype=torch.float32), z0.float()
     noise = torch.randn(z0.shape, generator=generator).to(z0)
+    offset = stage.recipe.loss.noise_offset
+    if offset > 0:
+        # Offset noise (Guttenberg 2023): i.i.d. noise barely perturbs a region's mean, so
+        # a model trained on it learns to keep the mean it starts from; a per-item,
+        # per-channel constant makes it learn to move a garment's mean colour too.
+        shift = torch.randn(z0.shape[0], z0.shape[1], 1, 1, generator=generator).to(z0)
+        noise = noise + offset * shift
     max_t = max_t or stage.noise_scheduler.config.num_train_timesteps
     t = torch.randint(0, max_t, (z0.shape[0],), generator=generator).to(device)
     noisy = stage.noise_scheduler.add_noise(z0, noise, t)
