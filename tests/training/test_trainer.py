@@ -52,6 +52,34 @@ def _train_on_fixed_batch(recipe, stage, dataset):
     return before, _fixed_loss(stage, batch)
 
 
+def test_vae_garment_crops_are_windows_of_the_pipelines_garment_crop(
+    tmp_path, world_pairs, make_recipe
+):
+    from tryon.training.run import build_dataset
+
+    recipe = make_recipe(tmp_path, "vae")
+    recipe.data.vae_crops, recipe.data.garment_resolution = "garment", 64
+    crops = build_dataset(recipe, pairs=world_pairs)
+    garments = GarmentCropDataset(world_pairs, resolution=64, margin=recipe.data.crop_margin)
+    r = recipe.data.resolution
+    positions = set()
+    for index in range(6):
+        image = crops[index]["image"]
+        frame = garments[index // 2]["source" if index % 2 == 0 else "target"]
+        assert image.shape == (3, r, r)
+        found = [
+            (y, x)
+            for y in range(64 - r + 1)
+            for x in range(64 - r + 1)
+            if torch.equal(frame[:, y : y + r, x : x + r], image)
+        ]
+        assert found, f"item {index} is not a window of its garment crop"
+        positions.add(found[0])
+    assert len(positions) > 1  # random positions, not always the same window
+    with pytest.raises(ValueError, match="garment_resolution"):
+        RandomCropDataset(world_pairs, resolution=64, garment_resolution=32)
+
+
 def test_vae_stage_reduces_loss_on_a_fixed_batch(tmp_path, world_pairs, make_recipe, fixed_items):
     recipe = make_recipe(tmp_path, "vae", max_steps=15)
     dataset = fixed_items(RandomCropDataset(world_pairs, resolution=32), 4)

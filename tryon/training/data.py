@@ -77,13 +77,31 @@ class RandomCropDataset(torch.utils.data.Dataset):
     person (centre of the crop drawn inside the person's keypoint box) since the background is
     easy.
 
+    With ``garment_resolution`` set, the frame is first cut to the pipeline's garment crop
+    (the agnostic mask's box with ``margin``, resized to ``garment_resolution`` square, as
+    :class:`GarmentCropDataset` and the pipeline cut it) and the random crop is taken from
+    that, anywhere: the autoencoder then trains at the scale, and on the content, it encodes
+    and decodes at inference, where whole frames show garments at another scale.
+
     Items: ``{"image": (3, R, R) float32 in [-1, 1], "index": int}``.
     """
 
-    def __init__(self, pairs, resolution: int = 128, seed: int = 0):
+    def __init__(
+        self,
+        pairs,
+        resolution: int = 128,
+        seed: int = 0,
+        garment_resolution: int | None = None,
+        margin: float = 0.1,
+    ):
         if resolution <= 0 or resolution % 8:
             raise ValueError(f"resolution must be a positive multiple of 8, got {resolution}")
+        if garment_resolution is not None and garment_resolution < resolution:
+            raise ValueError(
+                f"garment_resolution ({garment_resolution}) must be >= resolution ({resolution})"
+            )
         self.pairs, self.resolution, self.seed = pairs, resolution, seed
+        self.garment_resolution, self.margin = garment_resolution, margin
 
     def __len__(self) -> int:
         return 2 * len(self.pairs)
@@ -91,12 +109,19 @@ class RandomCropDataset(torch.utils.data.Dataset):
     def __getitem__(self, index: int) -> dict:
         item = self.pairs[index // 2]
         image = item["source" if index % 2 == 0 else "target"]
+        keypoints = np.asarray(item["keypoints"], dtype=np.float32)
+        if self.garment_resolution is not None:
+            size = (self.garment_resolution, self.garment_resolution)
+            box = garment_crop_box(
+                item["agnostic_mask"][0].numpy() > 0.5, keypoints, size, self.margin
+            )
+            image = to_tensor(crop_resize(to_uint8(image), box, size, fill=AGNOSTIC_FILL))
+            keypoints = np.zeros((0, 3), dtype=np.float32)  # the whole crop is garment
         _, height, width = image.shape
         r = self.resolution
         if height < r or width < r:
             raise ValueError(f"frames of {height}x{width} are smaller than the crop size {r}")
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + index)
-        keypoints = np.asarray(item["keypoints"], dtype=np.float32)
         visible = keypoints[keypoints[:, 2] > 0.5]
         if len(visible):
             lo = visible[:, :2].min(0)

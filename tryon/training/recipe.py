@@ -22,7 +22,10 @@ class DataConfig:
     ``"folder"`` reads a folder in the real-data layout. ``frame`` is the rendered frame
     (H, W); ``resolution`` the square crop the models see (the pipeline's garment crop for
     ``unet``/``refiner``, random crops for ``vae``); ``crop_margin`` must equal the render
-    recipe's, so training sees the framing inference uses.
+    recipe's, so training sees the framing inference uses. ``vae_crops`` (``vae`` stage):
+    ``"frame"`` cuts the random crops from whole frames, ``"garment"`` from the pipeline's
+    garment crop of each frame at ``garment_resolution`` (the render recipe's resolution), the
+    scale the VAE works at inside the pipeline.
     """
 
     source: Literal["world", "folder"] = "world"
@@ -35,6 +38,8 @@ class DataConfig:
     seed: int = 0
     batch_size: int = 8
     num_workers: int = 0
+    vae_crops: Literal["frame", "garment"] = "frame"
+    garment_resolution: int = 256
 
 
 @dataclass

@@ -34,7 +34,15 @@ def build_dataset(recipe: TrainRecipe, pairs=None):
     """What the recipe's stage trains on: random crops (VAE) or garment crops (UNet, refiner)."""
     pairs = build_pairs(recipe) if pairs is None else pairs
     if recipe.stage == "vae":
-        return RandomCropDataset(pairs, resolution=recipe.data.resolution, seed=recipe.data.seed)
+        data = recipe.data
+        garment = data.vae_crops == "garment"
+        return RandomCropDataset(
+            pairs,
+            resolution=data.resolution,
+            seed=data.seed,
+            garment_resolution=data.garment_resolution if garment else None,
+            margin=data.crop_margin,
+        )
     return GarmentCropDataset(
         pairs, resolution=recipe.data.resolution, margin=recipe.data.crop_margin
     )
