@@ -204,21 +204,37 @@ def test_continuing_an_old_pipeline_adds_pooled_text_and_rescales_latents(
     assert UnetStage(recipe, pipeline=tiny_pipeline_factory()).vae.config.scaling_factor == factor
 
 
-def test_bf16_vae_encodes_stay_close_to_float32(
-    tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
-):
-    from tryon.training.stages.common import noised_batch
-
+def _bound_unet_stage(tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items):
+    """A tiny UNet stage bound to its trainer (accelerator, devices) and a batch of 4 pairs."""
     recipe = make_recipe(tmp_path, "unet")
     stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
     Trainer(recipe, stage, fixed_items(GarmentCropDataset(world_pairs, resolution=64), 4))._build()
     batch = torch.utils.data.default_collate(
         [GarmentCropDataset(world_pairs, resolution=64)[i] for i in range(4)]
     )
+    return recipe, stage, batch
+
+
+def _noised_before_and_after(stage, batch, change):
+    """``noised_batch`` of the same batch and seed before and after ``change()``."""
+    from tryon.training.stages.common import noised_batch
+
     with torch.no_grad():
-        full = noised_batch(stage, batch, torch.Generator().manual_seed(0))
-        recipe.model.vae_encode_dtype = "bfloat16"
-        half = noised_batch(stage, batch, torch.Generator().manual_seed(0))
+        before = noised_batch(stage, batch, torch.Generator().manual_seed(0))
+        change()
+        after = noised_batch(stage, batch, torch.Generator().manual_seed(0))
+    return before, after
+
+
+def test_bf16_vae_encodes_stay_close_to_float32(
+    tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
+):
+    recipe, stage, batch = _bound_unet_stage(
+        tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
+    )
+    full, half = _noised_before_and_after(
+        stage, batch, lambda: setattr(recipe.model, "vae_encode_dtype", "bfloat16")
+    )
     for a, b in ((full[3], half[3]), (full[2].agnostic_latent, half[2].agnostic_latent)):
         assert b.dtype == torch.float32 and not torch.equal(a, b)  # it did run in bf16
         assert float((a - b).std() / a.std()) < 0.02
@@ -227,18 +243,12 @@ def test_bf16_vae_encodes_stay_close_to_float32(
 def test_noise_offset_shifts_each_items_channel_means(
     tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
 ):
-    from tryon.training.stages.common import noised_batch
-
-    recipe = make_recipe(tmp_path, "unet")
-    stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
-    Trainer(recipe, stage, fixed_items(GarmentCropDataset(world_pairs, resolution=64), 4))._build()
-    batch = torch.utils.data.default_collate(
-        [GarmentCropDataset(world_pairs, resolution=64)[i] for i in range(4)]
+    recipe, stage, batch = _bound_unet_stage(
+        tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
     )
-    with torch.no_grad():
-        plain = noised_batch(stage, batch, torch.Generator().manual_seed(0))
-        recipe.loss.noise_offset = 0.5
-        offset = noised_batch(stage, batch, torch.Generator().manual_seed(0))
+    plain, offset = _noised_before_and_after(
+        stage, batch, lambda: setattr(recipe.loss, "noise_offset", 0.5)
+    )
     z0, noise, t, noisy = offset[3], offset[4], offset[5], offset[6]
     # The same i.i.d. draw plus one constant per item and channel, of std ~0.5 ...
     shift = noise - plain[4]
