@@ -106,7 +106,7 @@ def _load_pipeline(recipe: str | None, weights: str | None):
 
 
 def build_method(args: argparse.Namespace):
-    """(method, pipeline or None, dilation, info) for the parsed arguments."""
+    """(method, pipeline or None, info) for the parsed arguments."""
     from tryon.evaluation.baselines import (
         AutoencoderMethod,
         GroundTruthMethod,
@@ -121,11 +121,11 @@ def build_method(args: argparse.Namespace):
         return method, None, {}
     pipe, label = _load_pipeline(args.recipe, args.weights)
     defaults = pipe.defaults
+    weights = str(defaults.weights) if args.weights is None else args.weights
     if args.baseline in ("autoencoder", "crop"):
-        info = {"weights": str(defaults.weights) if args.weights is None else args.weights}
-        if args.baseline == "crop":
-            return AutoencoderMethod(pipe, f"{label} (crop ceiling)", through_vae=False), pipe, info
-        return AutoencoderMethod(pipe, f"{label} (VAE ceiling)"), pipe, info
+        through_vae = args.baseline == "autoencoder"
+        name = f"{label} ({'VAE' if through_vae else 'crop'} ceiling)"
+        return AutoencoderMethod(pipe, name, through_vae=through_vae), pipe, {"weights": weights}
     kwargs = {}
     if args.steps is not None:
         if args.steps < 1:
@@ -147,7 +147,7 @@ def build_method(args: argparse.Namespace):
         name = f"{label} (+refiner)"
     method = PipelineMethod(pipe, name, kwargs, dilation=defaults.mask_dilation)
     info = {
-        "weights": str(defaults.weights) if args.weights is None else args.weights,
+        "weights": weights,
         "steps": kwargs.get("num_inference_steps", defaults.steps),
         "scheduler": defaults.scheduler,
         "guidance_scale": defaults.guidance_scale,

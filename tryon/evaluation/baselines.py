@@ -196,11 +196,9 @@ class AutoencoderMethod:
         self.pipeline = pipeline
         self.name = name
         self.through_vae = bool(through_vae)
-        self.dilation = float(pipeline.defaults.mask_dilation)
         self.target: np.ndarray | None = None
 
     def run(self, analysis, prompt: str, category: str, generator=None) -> MethodOutput:
-        from tryon.pipeline.composite import composite
         from tryon.pipeline.conditioning import (
             AGNOSTIC_FILL,
             decode_latents,
@@ -208,7 +206,7 @@ class AutoencoderMethod:
             image_to_tensor,
             tensor_to_images,
         )
-        from tryon.pipeline.crop import crop_resize, paste_crop
+        from tryon.pipeline.crop import crop_resize
 
         if self.target is None:
             raise ValueError("AutoencoderMethod needs .target set to the pair's target image")
@@ -224,9 +222,7 @@ class AutoencoderMethod:
             latents = encode_latents(pipe.vae, image_to_tensor(crop), device)
             decoded = decode_latents(pipe.vae, latents, device).float().clamp(-1.0, 1.0)
             crop = tensor_to_images(decoded)[0]
-        pasted = paste_crop(analysis.image, crop, prepared.box)
-        image = composite(analysis.image, pasted, prepared.weight)
-        return MethodOutput(image, prepared.mask)
+        return MethodOutput(prepared.composite(crop), prepared.mask)
 
 
 class PipelineMethod:

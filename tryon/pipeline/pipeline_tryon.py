@@ -93,6 +93,13 @@ class PreparedPerson:
     crop_agnostic: torch.Tensor
     conditioning: Conditioning
 
+    def composite(self, crop: np.ndarray) -> np.ndarray:
+        """The photo with ``crop`` (``(h, w, 3)`` uint8, a render of the crop box at
+        :attr:`size`) pasted back into :attr:`box` and blended in by :attr:`weight`: pixels
+        outside the agnostic mask stay the photo's exactly."""
+        photo = self.analysis.image
+        return composite(photo, paste_crop(photo, crop, self.box), self.weight)
+
 
 @dataclass
 class TryOnPipelineOutput(BaseOutput):
@@ -760,12 +767,7 @@ class TryOnPipeline(DiffusionPipeline):
 
         # 8. composite
         t0 = clock()
-        crops = tensor_to_images(images[keep])
-        photo = prepared.analysis.image
-        results = [
-            composite(photo, paste_crop(photo, crop, prepared.box), prepared.weight)
-            for crop in crops
-        ]
+        results = [prepared.composite(crop) for crop in tensor_to_images(images[keep])]
         if output_type == "pil":
             results = [Image.fromarray(r) for r in results]
         timings["composite"] = clock() - t0

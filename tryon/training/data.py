@@ -28,6 +28,14 @@ def to_tensor(image: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.array(image, dtype=np.uint8)).permute(2, 0, 1).float() / 127.5 - 1.0
 
 
+def garment_box(item: dict, size: tuple[int, int], margin: float):
+    """The pipeline's garment crop box of a pair data set item (its agnostic mask's box with
+    ``margin``, shaped for ``size``), as :meth:`tryon.pipeline.TryOnPipeline.prepare` cuts it."""
+    mask = item["agnostic_mask"][0].numpy() > 0.5
+    keypoints = np.asarray(item["keypoints"], dtype=np.float32)
+    return garment_crop_box(mask, keypoints, size, margin=margin)
+
+
 class GarmentCropDataset(torch.utils.data.Dataset):
     """Garment crops of try-on pairs at ``resolution`` x ``resolution``.
 
@@ -52,7 +60,7 @@ class GarmentCropDataset(torch.utils.data.Dataset):
         size = (self.resolution, self.resolution)
         mask = item["agnostic_mask"][0].numpy() > 0.5
         keypoints = np.asarray(item["keypoints"], dtype=np.float32)
-        box = garment_crop_box(mask, keypoints, size, margin=self.margin)
+        box = garment_box(item, size, self.margin)
         garment = item["garment_mask"][0].numpy() > 0.5
         return {
             "source": to_tensor(
@@ -112,9 +120,7 @@ class RandomCropDataset(torch.utils.data.Dataset):
         keypoints = np.asarray(item["keypoints"], dtype=np.float32)
         if self.garment_resolution is not None:
             size = (self.garment_resolution, self.garment_resolution)
-            box = garment_crop_box(
-                item["agnostic_mask"][0].numpy() > 0.5, keypoints, size, self.margin
-            )
+            box = garment_box(item, size, self.margin)
             image = to_tensor(crop_resize(to_uint8(image), box, size, fill=AGNOSTIC_FILL))
             keypoints = np.zeros((0, 3), dtype=np.float32)  # the whole crop is garment
         _, height, width = image.shape
