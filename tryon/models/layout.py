@@ -112,6 +112,14 @@ def sd_inpaint_layout(latent_channels: int = 4) -> UNetInputLayout:
     )
 
 
+def layout_named(name: str, latent_channels: int = 4) -> UNetInputLayout:
+    """The layout called ``name`` (``"tryon"`` or ``"sd-inpaint"``) for ``latent_channels``."""
+    layouts = {"tryon": tryon_layout, "sd-inpaint": sd_inpaint_layout}
+    if name not in layouts:
+        raise ValueError(f"layout must be one of {sorted(layouts)}, got {name!r}")
+    return layouts[name](latent_channels)
+
+
 def layout_for(in_channels: int, latent_channels: int = 4) -> UNetInputLayout:
     """The layout whose channel count is ``in_channels``; ``ValueError`` for any other count."""
     for layout in (tryon_layout(latent_channels), sd_inpaint_layout(latent_channels)):
