@@ -114,4 +114,6 @@ def test_widened_pipeline_renders_the_same_image(person):
     widen_pipeline_latents(pipe, 8)
     assert pipe.layout.in_channels == tryon_layout(8).in_channels
     after = render(pipe)
-    np.testing.assert_allclose(after.astype(int), before.astype(int), atol=1)
+    # equal up to float rounding (the convolutions sum over more, zero-weighted, channels)
+    diff = np.abs(after.astype(int) - before.astype(int))
+    assert diff.max() <= 1 and (diff > 0).mean() < 1e-3
