@@ -420,3 +420,38 @@ def test_lr_schedule_decays_to_zero_at_the_recipes_max_steps_across_a_resume(
     lrs = [float(r.split(",")[header.index("lr")]) for r in rows[1:]]
     expected = [1e-3 * factor(k, 8) for k in range(1, 9)]
     assert lrs == pytest.approx(expected, abs=1e-9)
+
+
+def test_widened_pipeline_trains_in_place_vae_then_unet(tmp_path, world_pairs, make_recipe):
+    """The widening workflow (pipelines/train-vae-wide.toml, then train-unet-wide.toml) on tiny
+    components: each stage exports into the widened folder, which then still verifies and
+    loads, and the VAE's decoder has started to read the new latent channels."""
+    from tryon.cli import main
+    from tryon.pipeline import TryOnPipeline
+    from tryon.pipeline.factory import build_pipeline
+    from tryon.weights import verify_checksums
+
+    source, wide = tmp_path / "tiny", tmp_path / "wide"
+    torch.manual_seed(0)
+    build_pipeline("tiny", text_encoder="bert-tiny", resolution=64, refiner=False).save_pretrained(
+        source
+    )
+    assert main(["weights", "widen", str(source), str(wide), "--latent-channels", "6"]) == 0
+
+    vae_recipe = make_recipe(tmp_path / "v", "vae", max_steps=2)
+    vae_recipe.model.pretrained = vae_recipe.export_dir = str(wide)
+    stage = VaeStage(vae_recipe)
+    Trainer(vae_recipe, stage, RandomCropDataset(world_pairs, resolution=32)).train()
+    assert verify_checksums(wide) == []
+    vae = TryOnPipeline.from_pretrained(wide).vae
+    assert vae.config.latent_channels == 6
+    assert vae.decoder.conv_in.weight[:, 4:].abs().sum() > 0
+
+    unet_recipe = make_recipe(tmp_path / "u", "unet", max_steps=2)
+    unet_recipe.model.pretrained = unet_recipe.export_dir = str(wide)
+    unet_recipe.loss.lambda_match = 0.0
+    stage = UnetStage(unet_recipe)
+    Trainer(unet_recipe, stage, GarmentCropDataset(world_pairs, resolution=64)).train()
+    assert verify_checksums(wide) == []
+    unet = TryOnPipeline.from_pretrained(wide).unet
+    assert unet.config.out_channels == 6 and unet.conv_out.weight[4:].abs().sum() > 0

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 from tryon.io import atomic_write, save_image
 from tryon.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from tryon.training.recipe import TrainRecipe
+from tryon.weights import CHECKSUMS_NAME, write_checksums
 
 logger = logging.getLogger(__name__)
 
@@ -331,6 +332,10 @@ class Trainer:
             finally:
                 for name, ema in self.ema.items():
                     ema.restore(acc.unwrap_model(self.modules[name]).parameters())
+            if (out / CHECKSUMS_NAME).is_file():
+                # Exported into a weights folder (a widened or copied pipeline): its list
+                # now describes files that were just replaced.
+                write_checksums(out)
         return out
 
     def _tensorboard(self, step: int):
