@@ -204,6 +204,39 @@ def test_continuing_an_old_pipeline_adds_pooled_text_and_rescales_latents(
     assert UnetStage(recipe, pipeline=tiny_pipeline_factory()).vae.config.scaling_factor == factor
 
 
+def test_per_channel_rescale_gives_every_latent_channel_unit_variance(
+    tmp_path, tiny_pipeline_factory, make_recipe
+):
+    """``latent_scale = "channel"``: each channel of the targets' latents gets std 1 (a single
+    factor would leave a widened latent's small new channels small), the pipeline's decode
+    inverts it, and the scale survives save/load as diffusers' ``latents_std``."""
+    from diffusers import AutoencoderKL
+
+    from tryon.pipeline.conditioning import encode_latents, scale_latents, unscale_latents
+    from tryon.training.run import build_dataset
+
+    pipe = tiny_pipeline_factory()
+    with torch.no_grad():  # channels of very different spread, as after widening
+        pipe.vae.quant_conv.weight[:2] *= 0.2
+    recipe = make_recipe(tmp_path, "unet")
+    recipe.model.rescale_latents = True
+    recipe.model.latent_scale = "channel"
+    stage = UnetStage(recipe, pipeline=pipe)
+    targets = torch.stack([build_dataset(recipe)[i]["target"] for i in range(SCALE_SAMPLES)])
+    with torch.no_grad():
+        latents = encode_latents(stage.vae, targets)
+    per_channel = latents.transpose(0, 1).flatten(1).std(dim=1)
+    torch.testing.assert_close(per_channel, torch.ones_like(per_channel), atol=1e-3, rtol=0)
+    torch.testing.assert_close(
+        unscale_latents(stage.vae, scale_latents(stage.vae, latents)), latents
+    )
+
+    stage.vae.save_pretrained(tmp_path / "vae")
+    loaded = AutoencoderKL.from_pretrained(tmp_path / "vae")
+    assert loaded.config.latents_std == stage.vae.config.latents_std
+    torch.testing.assert_close(scale_latents(loaded, latents), scale_latents(stage.vae, latents))
+
+
 def _bound_unet_stage(tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items):
     """A tiny UNet stage bound to its trainer (accelerator, devices) and a batch of 4 pairs."""
     recipe = make_recipe(tmp_path, "unet")

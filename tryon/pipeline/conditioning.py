@@ -92,8 +92,7 @@ def encode_latents(vae, images: torch.Tensor, device=None) -> torch.Tensor:
     they sit on the CPU until the forward call moves them, so pass the execution device)."""
     param = next(vae.parameters())
     latents = vae.encode(images.to(device or param.device, param.dtype)).latent_dist.mode()
-    shift = getattr(vae.config, "shift_factor", None) or 0.0
-    return (latents - shift) * vae.config.scaling_factor
+    return scale_latents(vae, latents)
 
 
 @torch.no_grad()
@@ -101,9 +100,35 @@ def decode_latents(vae, latents: torch.Tensor, device=None) -> torch.Tensor:
     """Images ``(N, 3, H, W)`` (about ``[-1, 1]``) from scaled latents (``device`` as in
     :func:`encode_latents`)."""
     param = next(vae.parameters())
-    shift = getattr(vae.config, "shift_factor", None) or 0.0
-    latents = latents.to(device or param.device, param.dtype) / vae.config.scaling_factor + shift
-    return vae.decode(latents).sample
+    return vae.decode(unscale_latents(vae, latents.to(device or param.device, param.dtype))).sample
+
+
+def _latent_shift_and_scale(vae, like: torch.Tensor) -> tuple[torch.Tensor | float, ...]:
+    """``(shift, scale)`` with ``scaled = (raw - shift) * scale``, as diffusers reads a VAE
+    config: per channel when it has ``latents_std`` (``(raw - latents_mean) * scaling_factor /
+    latents_std``, the SDXL convention), else ``(raw - shift_factor) * scaling_factor``."""
+    config = vae.config
+    std = getattr(config, "latents_std", None)
+    if std is None:
+        return (getattr(config, "shift_factor", None) or 0.0), config.scaling_factor
+    channels = (1, len(std), 1, 1)
+    std = torch.tensor(std, dtype=like.dtype, device=like.device).view(channels)
+    mean = getattr(config, "latents_mean", None) or [0.0] * len(std.flatten())
+    mean = torch.tensor(mean, dtype=like.dtype, device=like.device).view(channels)
+    return mean, config.scaling_factor / std
+
+
+def scale_latents(vae, latents: torch.Tensor) -> torch.Tensor:
+    """Raw VAE latents ``(N, C, h, w)`` to the scale the UNet works at (see
+    :func:`_latent_shift_and_scale`)."""
+    shift, scale = _latent_shift_and_scale(vae, latents)
+    return (latents - shift) * scale
+
+
+def unscale_latents(vae, latents: torch.Tensor) -> torch.Tensor:
+    """The inverse of :func:`scale_latents`: what the VAE's decoder takes."""
+    shift, scale = _latent_shift_and_scale(vae, latents)
+    return latents / scale + shift
 
 
 @dataclass

@@ -58,6 +58,9 @@ class ModelConfig:
     and ``rescale_latents`` sets its VAE's ``scaling_factor`` to ``1 / std`` of the latents of the
     first ``SCALE_SAMPLES`` (:mod:`tryon.training.stages.vae`) training targets (the VAE stage
     does this at export now).
+    ``latent_scale``: what ``rescale_latents`` sets — one ``scaling_factor`` (``"global"``) or
+    one factor per latent channel (``"channel"``: ``latents_std``, the SDXL convention; for a
+    widened latent, :mod:`tryon.models.latent_widen`).
     ``vae_encode_dtype`` (``unet`` and ``refiner`` stages): the frozen VAE encodes the batch
     under ``bfloat16`` autocast or in ``float32``.
     """
@@ -67,6 +70,7 @@ class ModelConfig:
     decoder_only: bool = False
     add_pooled_text: bool = False
     rescale_latents: bool = False
+    latent_scale: Literal["global", "channel"] = "global"
     vae_encode_dtype: Literal["float32", "bfloat16"] = "float32"
 
 

@@ -32,7 +32,7 @@ from tryon.models.layout import layout_for
 from tryon.models.matcher import symmetric_info_nce
 from tryon.models.pooled_text import add_pooled_text, unet_text_kwargs, uses_pooled_text
 from tryon.models.text_encoder import encode_text
-from tryon.pipeline.conditioning import decode_latents
+from tryon.pipeline.conditioning import decode_latents, unscale_latents
 from tryon.pipeline.schedulers import default_scheduler_config
 from tryon.training.recipe import TrainRecipe
 from tryon.training.stages.common import (
@@ -44,7 +44,7 @@ from tryon.training.stages.common import (
     noised_batch,
     save_pipeline,
 )
-from tryon.training.stages.vae import SCALE_SAMPLES, latent_scaling_factor
+from tryon.training.stages.vae import SCALE_SAMPLES, latent_channel_std, latent_scaling_factor
 
 logger = logging.getLogger(__name__)
 
@@ -174,8 +174,7 @@ class UnetStage:
         return F.cross_entropy(logits.float(), labels) * alpha_bar[chosen].mean()
 
     def _decode_with_grad(self, latents: torch.Tensor) -> torch.Tensor:
-        shift = getattr(self.vae.config, "shift_factor", None) or 0.0
-        return self.vae.decode(latents / self.vae.config.scaling_factor + shift).sample
+        return self.vae.decode(unscale_latents(self.vae, latents)).sample
 
     @torch.no_grad()
     def sample_grid(self, batch: dict, generator: torch.Generator):
@@ -222,16 +221,26 @@ class UnetStage:
         save_pipeline(pipe, directory, self.recipe.export_dtype)
 
 
-def rescale_latents(vae, recipe: TrainRecipe) -> float:
-    """Set ``vae``'s ``scaling_factor`` to ``1 / std`` of the latents of the recipe's first
-    :data:`~tryon.training.stages.vae.SCALE_SAMPLES` training targets (garment crops, what the
-    UNet denoises), as the VAE stage's own export does; the same items every run, so a resumed
-    run gets the same factor. Returns the factor."""
+def rescale_latents(vae, recipe: TrainRecipe):
+    """Make the latents of the recipe's first :data:`~tryon.training.stages.vae.SCALE_SAMPLES`
+    training targets (garment crops, what the UNet denoises) unit-variance, as the VAE stage's
+    export does: one ``scaling_factor = 1 / std`` (``model.latent_scale = "global"``), or one
+    factor per channel (``"channel"``: ``latents_std``, with ``latents_mean`` zero and
+    ``scaling_factor`` 1, for a widened latent whose new channels spread a third as far as the
+    old ones). The same items every run, so a resumed run gets the same scale. Returns the
+    factor, or the per-channel standard deviations."""
     from tryon.training.run import build_dataset
 
     dataset = build_dataset(recipe)
     count = min(SCALE_SAMPLES, len(dataset))
     targets = torch.stack([dataset[i]["target"] for i in range(count)])
+    if recipe.model.latent_scale == "channel":
+        std = [round(v, 5) for v in latent_channel_std(vae, targets)]
+        logger.info("VAE latents_std -> %s (per channel, %d targets' latents)", std, count)
+        vae.register_to_config(
+            scaling_factor=1.0, shift_factor=None, latents_mean=[0.0] * len(std), latents_std=std
+        )
+        return std
     factor = round(latent_scaling_factor(vae, targets), 5)
     logger.info(
         "VAE scaling_factor %s -> %s (1 / std of %d targets' latents)",

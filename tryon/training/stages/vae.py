@@ -36,15 +36,25 @@ SCALE_SAMPLES = 64
 
 
 @torch.no_grad()
-def latent_scaling_factor(vae, images: torch.Tensor, chunk: int = 16) -> float:
-    """``1 / std`` of the posterior means of ``images`` (``(N, 3, H, W)`` in ``[-1, 1]``): the
-    ``scaling_factor`` that gives the UNet unit-variance latents."""
+def _raw_latents(vae, images: torch.Tensor, chunk: int = 16) -> torch.Tensor:
     param = next(vae.parameters())
     latents = [
         vae.encode(images[i : i + chunk].to(param.device, param.dtype)).latent_dist.mode().float()
         for i in range(0, len(images), chunk)
     ]
-    return float(1.0 / torch.cat(latents).std())
+    return torch.cat(latents)
+
+
+def latent_scaling_factor(vae, images: torch.Tensor) -> float:
+    """``1 / std`` of the posterior means of ``images`` (``(N, 3, H, W)`` in ``[-1, 1]``): the
+    ``scaling_factor`` that gives the UNet unit-variance latents."""
+    return float(1.0 / _raw_latents(vae, images).std())
+
+
+def latent_channel_std(vae, images: torch.Tensor) -> list[float]:
+    """The standard deviation of each latent channel of ``images``' posterior means (``C``
+    floats): ``latents_std`` for per-channel unit variance."""
+    return _raw_latents(vae, images).transpose(0, 1).flatten(1).std(dim=1).tolist()
 
 
 def chroma(images: torch.Tensor) -> torch.Tensor:
