@@ -59,7 +59,9 @@ def test_widened_vae_learns_to_use_the_new_channels(vae):
 
 
 @pytest.mark.parametrize("layout", [tryon_layout, sd_inpaint_layout])
-def test_widened_unet_predicts_the_same_noise_for_the_old_channels(layout, gen):
+def test_widened_unet_predicts_the_same_noise_for_the_old_channels_and_can_learn_the_new(
+    layout, gen
+):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         unet = build_unet("tiny", resolution=32, layout=layout())
@@ -81,7 +83,29 @@ def test_widened_unet_predicts_the_same_noise_for_the_old_channels(layout, gen):
         )
         out = wide(wide_in, t, text, **pooled).sample
     torch.testing.assert_close(out[:, :4], ref, rtol=1e-5, atol=1e-5)
-    assert torch.count_nonzero(out[:, 4:]) == 0
+    # the new channels' readout is random, not zero: with zero on both sides of the new
+    # channels' path no gradient would reach either side
+    assert out[:, 4:].abs().mean() > 1e-4
+    torch.testing.assert_close(wide.conv_out.weight[:4], unet.conv_out.weight)
+
+
+def test_widened_unet_learns_to_read_the_new_input_channels(gen):
+    """One gradient step on the new channels' loss moves the zero input weights of the new
+    noisy channels (the saddle check for the UNet side)."""
+    unet = _perturbed(build_unet("tiny", resolution=32))
+    wide = widen_unet_latents(unet, 6).train()
+    layout = tryon_layout(6)
+    noisy = torch.randn(2, 6, 4, 4, generator=gen)
+    x = layout.build(
+        noisy,
+        torch.randn(2, 6, 4, 4, generator=gen),
+        torch.ones(2, 1, 4, 4),
+        torch.rand(2, 17, 4, 4, generator=gen),
+    )
+    kwargs = {"class_labels": torch.randn(2, 32, generator=gen)}
+    eps = wide(x, torch.tensor([500, 900]), torch.randn(2, 5, 32, generator=gen), **kwargs).sample
+    torch.nn.functional.mse_loss(eps[:, 4:], noisy[:, 4:]).backward()
+    assert wide.conv_in.weight.grad[:, layout.slice("noisy")][:, 4:].abs().sum() > 0
 
 
 def test_widening_must_grow(vae):

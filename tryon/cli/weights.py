@@ -30,6 +30,7 @@ def register(subparsers) -> None:
     widen.add_argument("source", type=Path, help="a pipeline folder (weights/tryon-small)")
     widen.add_argument("destination", type=Path, help="a new folder (must not exist)")
     widen.add_argument("--latent-channels", type=int, required=True, metavar="N")
+    widen.add_argument("--seed", type=int, default=0, help="seed of the new weights' init")
     widen.add_argument(
         "--dtype",
         choices=("float16", "float32"),
@@ -66,7 +67,7 @@ def run_widen(args) -> int:
     if destination.exists():
         raise CliError(f"{destination} exists: widen writes a new folder, never over one")
     pipe = TryOnPipeline.from_pretrained(args.source)
-    widen_pipeline_latents(pipe, args.latent_channels)
+    widen_pipeline_latents(pipe, args.latent_channels, seed=args.seed)
     destination.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the destination and renamed into place: never a half-written folder.
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
