@@ -107,6 +107,15 @@ def test_vae_export_scales_latents_to_unit_variance(tmp_path, world_pairs, make_
     std = float(encode_latents(exported, seen).std())
     assert abs(std - 1.0) < 0.02, std  # float16 export rounds the weights a little
 
+    # A VAE that had a per-channel scale gets one factor, and the per-channel one is dropped
+    # (else the two would multiply).
+    stage.vae.register_to_config(latents_mean=[0.0] * 4, latents_std=[3.0] * 4)
+    stage.export(Path(recipe.export_dir))
+    exported = AutoencoderKL.from_pretrained(str(Path(recipe.export_dir) / "vae"))
+    assert exported.config.latents_std is None
+    std = float(encode_latents(exported, seen).std())
+    assert abs(std - 1.0) < 0.02, std
+
 
 def test_decoder_only_vae_stage_keeps_the_encoder(tmp_path, world_pairs, make_recipe, fixed_items):
     first = make_recipe(tmp_path / "a", "vae", max_steps=2)

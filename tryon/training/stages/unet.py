@@ -248,5 +248,5 @@ def rescale_latents(vae, recipe: TrainRecipe):
         factor,
         count,
     )
-    vae.register_to_config(scaling_factor=factor)
+    vae.register_to_config(scaling_factor=factor, latents_mean=None, latents_std=None)
     return factor

@@ -132,7 +132,10 @@ class VaeStage:
             vae.eval()
             factor = latent_scaling_factor(vae, torch.cat(self.scale_images))
             vae.train(was_training)
-            vae.register_to_config(scaling_factor=round(factor, 5))
+            # one factor for all channels: any per-channel scale the VAE had no longer holds
+            vae.register_to_config(
+                scaling_factor=round(factor, 5), latents_mean=None, latents_std=None
+            )
         vae.to(EXPORT_DTYPES[self.recipe.export_dtype])
         try:
             vae.save_pretrained(str(Path(directory) / "vae"), safe_serialization=True)
