@@ -158,3 +158,34 @@ def test_bad_arguments(weights, analysis_dir, tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert "missing.jpg" in err and "steps" in err and "is not a folder" in err
+
+
+def test_render_restore_background_flag(weights, analysis_dir, tmp_path):
+    """The flag reaches the pipeline: with a tolerance above any colour distance the photo's
+    background comes back on the whole clean plate, and without it the render stays there;
+    nothing else differs."""
+    from pathlib import Path
+
+    from tryon.pipeline import TryOnPipeline
+
+    default = (Path(__file__).parents[2] / "pipelines" / "default.toml").read_text()
+    recipe = tmp_path / "restore.toml"
+    recipe.write_text(
+        default.replace('"weights/tryon-small"', f'"{weights}"')
+        .replace("resolution = [256, 256]", "resolution = [64, 64]")
+        .replace("background_tolerance = [15.0, 35.0]", "background_tolerance = [400.0, 500.0]")
+    )
+    images = {}
+    for flag in ("--restore-background", "--no-restore-background"):
+        out = tmp_path / f"{flag}.png"
+        args = ["render", "--analysis", str(analysis_dir), "--prompt", "a red shirt"]
+        args += ["--out", str(out), "--recipe", str(recipe), "--steps", "2", flag]
+        assert main(args) == 0
+        images[flag] = np.asarray(Image.open(out))
+    on, off = images["--restore-background"], images["--no-restore-background"]
+    person = stick_figure_analysis(160, 120)
+    plate = TryOnPipeline.from_recipe(recipe).prepare(person).plate
+    assert plate.any()
+    np.testing.assert_array_equal(on[plate], person.image[plate])
+    assert (off[plate] != person.image[plate]).any()
+    np.testing.assert_array_equal(on[~plate], off[~plate])

@@ -87,15 +87,21 @@ def tiny_pipe():
 
 def test_autoencoder_method_is_the_pipeline_with_the_targets_latents(person, tiny_pipe):
     """Its output is exactly what the pipeline returns when its final latents are the target's:
-    same crop, decode, paste and feather, so its numbers are a ceiling for the pipeline."""
+    same crop, decode, paste, background restore and feather, so its numbers are a ceiling for
+    the pipeline."""
     from tryon.pipeline.conditioning import AGNOSTIC_FILL, encode_latents, image_to_tensor
     from tryon.pipeline.crop import crop_resize
 
     rng = np.random.default_rng(7)
     target = render_person(sample_person(rng), sample_outfit(rng), size=(256, 192)).image
-    method = AutoencoderMethod(tiny_pipe, "tiny (VAE ceiling)")
+    assert tiny_pipe.defaults.restore_background
+    tolerance = tiny_pipe.defaults.background_tolerance
+    method = AutoencoderMethod(tiny_pipe, "tiny (VAE ceiling)", background_tolerance=tolerance)
     method.target = target
     out = method.run(person, "a red t-shirt", "upper")
+    unrestored = AutoencoderMethod(tiny_pipe, "tiny (VAE ceiling, no restore)")
+    unrestored.target = target
+    out_unrestored = unrestored.run(person, "a red t-shirt", "upper")
 
     prepared = tiny_pipe.prepare(person, "upper")
     crop = crop_resize(target, prepared.box, prepared.size, fill=AGNOSTIC_FILL)
@@ -104,15 +110,19 @@ def test_autoencoder_method_is_the_pipeline_with_the_targets_latents(person, tin
     def to_target(pipe, i, t, kwargs):
         return {"latents": target_latents}
 
-    rendered = tiny_pipe(
-        prepared,
-        "a red t-shirt",
-        num_inference_steps=1,
-        refine=False,
-        output_type="np",
-        callback_on_step_end=to_target,
-    ).images[0]
-    np.testing.assert_array_equal(out.image, rendered)
+    def render(restore):
+        return tiny_pipe(
+            prepared,
+            "a red t-shirt",
+            num_inference_steps=1,
+            refine=False,
+            restore_background=restore,
+            output_type="np",
+            callback_on_step_end=to_target,
+        ).images[0]
+
+    np.testing.assert_array_equal(out.image, render(True))
+    np.testing.assert_array_equal(out_unrestored.image, render(False))
     np.testing.assert_array_equal(out.mask, prepared.mask)
     assert preservation_error(out.image, person.image, out.mask) == 0
     assert np.abs(out.image.astype(int) - person.image).sum() > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tryon.pipeline.composite import composite, feather_mask
+from tryon.pipeline.composite import clean_plate, composite, feather_mask, restore_background
 from tryon.pipeline.crop import crop_resize, paste_crop
 
 
@@ -68,3 +68,78 @@ def test_composite_validation():
         feather_mask(np.zeros((4, 4), bool), -1)
     with pytest.raises(ValueError, match="bool"):
         feather_mask(np.zeros((4, 4), np.uint8), 1)
+
+
+def test_clean_plate_is_the_mask_minus_the_grown_person():
+    mask = np.zeros((40, 40), bool)
+    mask[5:35, 5:35] = True
+    person = np.zeros((40, 40), bool)
+    person[10:30, 15:25] = True
+    plate = clean_plate(mask, person, margin=0)
+    np.testing.assert_array_equal(plate, mask & ~person)
+    grown = clean_plate(mask, person, margin=3)
+    assert not grown[10:30, 12:28].any()  # 3 pixels clear of the person on each side
+    assert grown[20, 11] and grown[20, 28]  # and no further
+    assert not (grown & ~mask).any()
+    with pytest.raises(ValueError, match="margin"):
+        clean_plate(mask, person, margin=-1)
+    with pytest.raises(ValueError, match="shape"):
+        clean_plate(mask, person[:20], margin=1)
+
+
+def _scene():
+    """A wall gradient; on its left a haze (the wall pulled 30 % towards grey), on its right a
+    garment-coloured block; the plate covers both."""
+    h, w = 48, 96
+    photo = np.zeros((h, w, 3), np.uint8)
+    photo[..., 0] = np.linspace(150, 220, w, dtype=np.uint8)[None, :]
+    photo[..., 1] = 120
+    photo[..., 2] = 170
+    render = photo.copy()
+    haze = (slice(8, 40), slice(8, 40))
+    render[haze] = np.rint(0.8 * photo[haze] + 0.2 * 128).astype(np.uint8)
+    garment = (slice(8, 40), slice(56, 88))
+    render[garment] = (20, 60, 30)
+    plate = np.zeros((h, w), bool)
+    plate[4:44, 4:92] = True
+    return photo, render, plate, haze, garment
+
+
+def test_restore_background_removes_haze_and_keeps_the_garment():
+    photo, render, plate, haze, garment = _scene()
+    out = restore_background(render, photo, plate, (15.0, 35.0), smooth=0)
+    np.testing.assert_array_equal(out[haze], photo[haze])  # a faint haze: the wall is back
+    np.testing.assert_array_equal(out[garment], render[garment])  # a garment: kept as drawn
+    np.testing.assert_array_equal(out[~plate], render[~plate])  # off the plate: untouched
+    assert not np.shares_memory(out, render)
+
+
+def test_restore_background_blends_between_the_tolerances_and_smooths_edges():
+    photo, render, plate, haze, _ = _scene()
+    # With a tolerance around the haze's distance the haze is blended, not snapped.
+    out = restore_background(render, photo, plate, (2.0, 30.0), smooth=0)
+    inside = (out[haze].astype(int), photo[haze].astype(int), render[haze].astype(int))
+    between = np.abs(inside[0] - inside[1]) <= np.abs(inside[2] - inside[1])
+    assert between.all() and (inside[0] != inside[1]).any() and (inside[0] != inside[2]).any()
+    # Smoothing softens the garment block's border (the wall next to it is partly kept).
+    _, render, plate, _, garment = _scene()
+    hard = restore_background(render, photo, plate, (15.0, 35.0), smooth=0)
+    soft = restore_background(render, photo, plate, (15.0, 35.0), smooth=3)
+    edge = (slice(8, 40), 56)
+    assert (hard[edge] == render[edge]).all()
+    assert (soft[edge] != render[edge]).any()
+
+
+def test_restore_background_validation():
+    photo, render, plate, _, _ = _scene()
+    for tolerance in [(35.0, 15.0), (-1.0, 5.0), (5.0, float("nan"))]:
+        with pytest.raises(ValueError, match="tolerance"):
+            restore_background(render, photo, plate, tolerance)
+    with pytest.raises(ValueError, match="smooth"):
+        restore_background(render, photo, plate, (15.0, 35.0), smooth=-1)
+    with pytest.raises(TypeError, match="uint8"):
+        restore_background(render.astype(np.float32), photo, plate, (15.0, 35.0))
+    with pytest.raises(ValueError, match="plate"):
+        restore_background(render, photo, plate[:10], (15.0, 35.0))
+    with pytest.raises(ValueError, match="plate"):
+        restore_background(render, photo, plate.astype(np.uint8), (15.0, 35.0))

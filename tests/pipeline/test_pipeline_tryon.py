@@ -191,6 +191,25 @@ def test_guidance_stop_and_guidance_off(tiny_pipe, person):
     assert not np.array_equal(off, stop_at_zero_steps.images[0])
 
 
+def test_background_restore_acts_on_the_clean_plate_only(tiny_pipe, person, monkeypatch):
+    """Off the plate (the photo's background inside the mask) restore changes nothing; on it,
+    a tolerance above any colour distance brings every pixel of the photo back."""
+    from dataclasses import replace
+
+    prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
+    plate = prepared.plate
+    assert plate.any() and not (plate & ~prepared.mask).any()
+    assert not (plate & person.person_mask).any()
+    off = run(tiny_pipe, prepared, restore_background=False).images[0]
+    monkeypatch.setattr(
+        tiny_pipe, "_recipe", replace(tiny_pipe.defaults, background_tolerance=(400.0, 500.0))
+    )
+    on = run(tiny_pipe, prepared, restore_background=True).images[0]
+    np.testing.assert_array_equal(on[~plate], off[~plate])
+    np.testing.assert_array_equal(on[plate], person.image[plate])
+    assert (off[plate] != person.image[plate]).any()  # the untrained model did change them
+
+
 @pytest.mark.parametrize("name", ["ddim", "dpm++", "euler", "unipc"])
 def test_scheduler_swap(tiny_pipe, person, name):
     original = tiny_pipe.scheduler
@@ -275,6 +294,7 @@ BAD_INPUTS = [
     (dict(rerank=-1), ValueError, "rerank"),
     (dict(rerank=2, num_images_per_prompt=3), ValueError, "rerank"),
     (dict(refine="yes"), TypeError, "refine"),
+    (dict(restore_background=1), TypeError, "restore_background"),
     (dict(output_type="latent"), ValueError, "output_type"),
     (dict(generator=[torch.Generator()] * 3), ValueError, "3 generators"),
     (dict(generator=5), TypeError, "generator"),

@@ -59,6 +59,14 @@ def test_unknown_key_and_bad_values_are_refused(tmp_path):
     bad.write_text(text.replace('scheduler = "dpm++"', 'scheduler = "pndm"'))
     with pytest.raises(RecipeError, match="scheduler"):
         load_render_recipe(bad)
+    for tolerance in ("[35.0, 15.0]", "[-1.0, 5.0]", "[15.0]"):
+        bad.write_text(
+            text.replace(
+                "background_tolerance = [15.0, 35.0]", f"background_tolerance = {tolerance}"
+            )
+        )
+        with pytest.raises(RecipeError, match="background_tolerance"):
+            load_render_recipe(bad)
     bad.write_text(text.replace('kind = "render"', 'kind = "train"'))
     with pytest.raises(RecipeError, match="kind"):
         load_render_recipe(bad)

@@ -72,6 +72,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="refiner: auto = on when the weights have one (default)",
     )
     parser.add_argument(
+        "--restore-background",
+        choices=("recipe", "on", "off"),
+        default="recipe",
+        help="background restore in the composite: recipe = as the render recipe says (default)",
+    )
+    parser.add_argument(
         "--classifiers",
         default="weights/eval-classifiers",
         metavar="DIR",
@@ -122,11 +128,19 @@ def build_method(args: argparse.Namespace):
     pipe, label = _load_pipeline(args.recipe, args.weights)
     defaults = pipe.defaults
     weights = str(defaults.weights) if args.weights is None else args.weights
+    restore = {"recipe": defaults.restore_background, "on": True, "off": False}[
+        args.restore_background
+    ]
+    suffix = "" if restore else " (no background restore)"
     if args.baseline in ("autoencoder", "crop"):
         through_vae = args.baseline == "autoencoder"
-        name = f"{label} ({'VAE' if through_vae else 'crop'} ceiling)"
-        return AutoencoderMethod(pipe, name, through_vae=through_vae), pipe, {"weights": weights}
-    kwargs = {}
+        name = f"{label} ({'VAE' if through_vae else 'crop'} ceiling){suffix}"
+        tolerance = defaults.background_tolerance if restore else None
+        method = AutoencoderMethod(
+            pipe, name, through_vae=through_vae, background_tolerance=tolerance
+        )
+        return method, pipe, {"weights": weights, "restore_background": restore}
+    kwargs = {"restore_background": restore}
     if args.steps is not None:
         if args.steps < 1:
             raise CliError(f"--steps must be >= 1, got {args.steps}")
@@ -145,6 +159,7 @@ def build_method(args: argparse.Namespace):
         name = f"{label} (λ_match=0)"
     elif refine:
         name = f"{label} (+refiner)"
+    name += suffix
     method = PipelineMethod(pipe, name, kwargs, dilation=defaults.mask_dilation)
     info = {
         "weights": weights,
@@ -153,6 +168,7 @@ def build_method(args: argparse.Namespace):
         "guidance_scale": defaults.guidance_scale,
         "resolution": list(pipe.default_size),
         "refine": refine,
+        "restore_background": restore,
     }
     return method, pipe, info
 
@@ -176,6 +192,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--size", str(args.size[0]), str(args.size[1])]
     if args.refine != "auto":
         parts += ["--refine", args.refine]
+    if args.restore_background != "recipe":
+        parts += ["--restore-background", args.restore_background]
     if args.classifiers != "weights/eval-classifiers":
         parts += ["--classifiers", args.classifiers]
     parts += ["--no-fid"] if args.no_fid else []

@@ -58,6 +58,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--refine", action=argparse.BooleanOptionalAction, default=None, help="run the refiner"
     )
+    parser.add_argument(
+        "--restore-background",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="bring the photo's background back where the render only hazed it",
+    )
     parser.add_argument("--rerank", type=int, default=None, help="best of N by matcher score")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(func=run)
@@ -107,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         guidance_stop=args.guidance_stop,
         refine=args.refine,
         rerank=args.rerank,
+        restore_background=args.restore_background,
         generator=torch.Generator().manual_seed(seed),
         **size,
     )

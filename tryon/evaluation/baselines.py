@@ -188,14 +188,23 @@ class AutoencoderMethod:
         name: label in reports.
         through_vae: False skips the encode and decode: the target is only resized to the
             working size and back, the ceiling the crop's resolution alone sets.
+        background_tolerance: ``(low, high)`` ΔE*ab of the pipeline's background restore,
+            applied as the pipeline applies it, or None (default) for none.
     """
 
     needs_target = True
 
-    def __init__(self, pipeline, name: str, through_vae: bool = True):
+    def __init__(
+        self,
+        pipeline,
+        name: str,
+        through_vae: bool = True,
+        background_tolerance: tuple[float, float] | None = None,
+    ):
         self.pipeline = pipeline
         self.name = name
         self.through_vae = bool(through_vae)
+        self.background_tolerance = background_tolerance
         self.target: np.ndarray | None = None
 
     def run(self, analysis, prompt: str, category: str, generator=None) -> MethodOutput:
@@ -222,7 +231,7 @@ class AutoencoderMethod:
             latents = encode_latents(pipe.vae, image_to_tensor(crop), device)
             decoded = decode_latents(pipe.vae, latents, device).float().clamp(-1.0, 1.0)
             crop = tensor_to_images(decoded)[0]
-        return MethodOutput(prepared.composite(crop), prepared.mask)
+        return MethodOutput(prepared.composite(crop, self.background_tolerance), prepared.mask)
 
 
 class PipelineMethod:

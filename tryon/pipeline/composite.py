@@ -5,6 +5,12 @@ fades *inwards* from the mask's border (a distance-transform ramp with a smooths
 the usual feathered-mask blend): the blend weight is exactly 0 on and outside the border, so
 every pixel outside the mask is the input's, bit for bit, and exactly 1 deeper than ``radius``
 inside.
+
+Inside the mask, where the photo showed background (the *clean plate*: no person there), the
+model may leave a haze instead of the scene. :func:`restore_background` is a difference matte
+against that plate (difference keying, the compositing technique that separates a subject from
+a known clean background): where the render is close to the photo's background, the photo's
+pixel comes back; where it differs (the new garment or a limb drawn there), the render stays.
 """
 
 from __future__ import annotations
@@ -70,3 +76,100 @@ def composite(original: np.ndarray, generated: np.ndarray, weight: np.ndarray) -
     keep = weight <= 0.0
     out[keep] = original[keep]
     return out
+
+
+def clean_plate(mask: np.ndarray, person_mask: np.ndarray, margin: int) -> np.ndarray:
+    """Pixels of ``mask`` where the photo shows background: ``mask`` minus the person mask
+    grown by ``margin`` pixels (a person mask's edge pixels mix person and background).
+
+    Args:
+        mask: ``(H, W)`` bool agnostic mask.
+        person_mask: ``(H, W)`` bool, True on the person.
+        margin: person-mask dilation in pixels, >= 0.
+
+    Returns:
+        ``(H, W)`` bool.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    person_mask = np.asarray(person_mask, dtype=bool)
+    if mask.ndim != 2 or person_mask.shape != mask.shape:
+        raise ValueError(
+            f"mask and person_mask must be 2-D of one shape, got {mask.shape} and "
+            f"{person_mask.shape}"
+        )
+    if margin < 0:
+        raise ValueError(f"margin must be >= 0, got {margin!r}")
+    person = person_mask.astype(np.uint8)
+    if margin:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
+        person = cv2.dilate(person, kernel)
+    return mask & (person == 0)
+
+
+def restore_background(
+    generated: np.ndarray,
+    photo: np.ndarray,
+    plate: np.ndarray,
+    tolerance: tuple[float, float],
+    smooth: float = 2.0,
+) -> np.ndarray:
+    """Bring the photo's background back where the render only hazed it (a difference matte).
+
+    On ``plate`` pixels the CIELAB distance (CIE76, OpenCV's 8-bit Lab rescaled to L* in
+    ``[0, 100]``) between ``generated`` and ``photo`` is smoothed with a Gaussian of ``smooth``
+    pixels (so a matte follows regions, not single-pixel noise) and mapped to a keep-weight
+    with a smoothstep from 0 at ``tolerance[0]`` to 1 at ``tolerance[1]``: closer than the low
+    end the photo's pixel is restored, farther than the high end the render is kept, in between
+    they blend.
+
+    Args:
+        generated: ``(H, W, 3)`` uint8 render, pasted at the photo's size.
+        photo: ``(H, W, 3)`` uint8 input photo.
+        plate: ``(H, W)`` bool, where ``photo`` shows background (:func:`clean_plate`).
+        tolerance: ``(low, high)`` colour distances in ΔE*ab units, ``0 <= low < high``.
+        smooth: Gaussian sigma in pixels, >= 0 (0: no smoothing).
+
+    Returns:
+        ``(H, W, 3)`` uint8: ``generated`` off the plate, bit for bit; on it, the blend.
+    """
+    generated = np.asarray(generated)
+    photo = np.asarray(photo)
+    plate = np.asarray(plate)
+    if generated.dtype != np.uint8 or photo.dtype != np.uint8:
+        raise TypeError("generated and photo must be uint8 images")
+    if generated.shape != photo.shape or generated.ndim != 3 or generated.shape[-1] != 3:
+        raise ValueError(
+            f"generated and photo must be (H, W, 3) of one shape, got {generated.shape} and "
+            f"{photo.shape}"
+        )
+    if plate.shape != photo.shape[:2] or plate.dtype != np.bool_:
+        raise ValueError(
+            f"plate must be a bool array of shape {photo.shape[:2]}, got {plate.shape}"
+        )
+    low, high = (float(t) for t in tolerance)
+    if not (np.isfinite(low) and np.isfinite(high) and 0 <= low < high):
+        raise ValueError(f"tolerance must be (low, high) with 0 <= low < high, got {tolerance!r}")
+    if not np.isfinite(smooth) or smooth < 0:
+        raise ValueError(f"smooth must be >= 0, got {smooth!r}")
+    out = generated.copy()
+    if not plate.any():
+        return out
+    lab_scale = np.array([100.0 / 255.0, 1.0, 1.0], dtype=np.float32)
+    distance = np.linalg.norm((_lab(generated) - _lab(photo)) * lab_scale, axis=-1).astype(
+        np.float32
+    )
+    if smooth > 0:
+        distance = cv2.GaussianBlur(distance, (0, 0), smooth)
+    t = np.clip((distance - low) / (high - low), 0.0, 1.0)
+    keep = (t * t * (3.0 - 2.0 * t))[plate][:, None]
+    blended = generated[plate].astype(np.float32) * keep + photo[plate].astype(np.float32) * (
+        1.0 - keep
+    )
+    out[plate] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    return out
+
+
+def _lab(image: np.ndarray) -> np.ndarray:
+    """OpenCV's 8-bit CIELAB of a uint8 RGB image as float32 (L* scaled to 0..255, a*, b*
+    offset by 128: differences are what matter here)."""
+    return cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)

@@ -42,7 +42,7 @@ from tryon.models.matcher import GarmentTextMatcher
 from tryon.models.pooled_text import unet_text_kwargs, uses_pooled_text
 from tryon.models.refiner import Refiner
 from tryon.models.text_encoder import PackagedBertModel, TextEmbeddings, encode_text
-from tryon.pipeline.composite import composite, feather_mask
+from tryon.pipeline.composite import clean_plate, composite, feather_mask, restore_background
 from tryon.pipeline.conditioning import (
     AGNOSTIC_FILL,
     Conditioning,
@@ -60,6 +60,9 @@ from tryon.pipeline.schedulers import make_scheduler
 logger = logging.getLogger(__name__)
 
 OUTPUT_TYPES = ("pil", "np")
+#: Person-mask dilation, as a fraction of the crop box height, that separates the clean plate
+#: (background pixels inside the agnostic mask) from the person's edge.
+PLATE_MARGIN = 0.005
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
@@ -78,6 +81,8 @@ class PreparedPerson:
         size: ``(height, width)`` the model works at.
         mask: ``(H, W)`` bool agnostic mask at photo resolution.
         weight: ``(H, W)`` float32 composite weights (feathered ``mask``, 0 outside it).
+        plate: ``(H, W)`` bool, the pixels of ``mask`` where the photo shows background
+            (:func:`tryon.pipeline.composite.clean_plate`).
         crop_mask: ``(1, 1, h, w)`` agnostic mask of the crop, 0/1.
         crop_agnostic: ``(1, 3, h, w)`` agnostic crop in ``[-1, 1]``.
         conditioning: agnostic latent, latent mask and pose map of the crop.
@@ -89,16 +94,24 @@ class PreparedPerson:
     size: tuple[int, int]
     mask: np.ndarray
     weight: np.ndarray
+    plate: np.ndarray
     crop_mask: torch.Tensor
     crop_agnostic: torch.Tensor
     conditioning: Conditioning
 
-    def composite(self, crop: np.ndarray) -> np.ndarray:
+    def composite(
+        self, crop: np.ndarray, background_tolerance: tuple[float, float] | None = None
+    ) -> np.ndarray:
         """The photo with ``crop`` (``(h, w, 3)`` uint8, a render of the crop box at
         :attr:`size`) pasted back into :attr:`box` and blended in by :attr:`weight`: pixels
-        outside the agnostic mask stay the photo's exactly."""
+        outside the agnostic mask stay the photo's exactly. With ``background_tolerance``
+        (``(low, high)`` ΔE*ab), the photo's background first comes back on :attr:`plate`
+        where the render is close to it (:func:`restore_background`)."""
         photo = self.analysis.image
-        return composite(photo, paste_crop(photo, crop, self.box), self.weight)
+        generated = paste_crop(photo, crop, self.box)
+        if background_tolerance is not None:
+            generated = restore_background(generated, photo, self.plate, background_tolerance)
+        return composite(photo, generated, self.weight)
 
 
 @dataclass
@@ -373,7 +386,11 @@ class TryOnPipeline(DiffusionPipeline):
             vae_scale_factor=self.vae_scale_factor,
             device=device,
         )
-        weight = feather_mask(mask, feather * (box[3] - box[1]))
+        box_height = box[3] - box[1]
+        weight = feather_mask(mask, feather * box_height)
+        # The person mask's edge pixels mix person and background: keep clear of them.
+        plate_margin = max(1, round(PLATE_MARGIN * box_height))
+        plate = clean_plate(mask, analysis.person_mask, plate_margin)
         return PreparedPerson(
             analysis=analysis,
             category=category,
@@ -381,6 +398,7 @@ class TryOnPipeline(DiffusionPipeline):
             size=size,
             mask=mask,
             weight=weight,
+            plate=plate,
             crop_mask=mask_t,
             crop_agnostic=agnostic_image(image_t, mask_t),
             conditioning=conditioning,
@@ -579,6 +597,7 @@ class TryOnPipeline(DiffusionPipeline):
         num_images_per_prompt: int = 1,
         refine: bool | None = None,
         rerank: int | None = None,
+        restore_background: bool | None = None,
         height: int | None = None,
         width: int | None = None,
         output_type: str = "pil",
@@ -603,6 +622,8 @@ class TryOnPipeline(DiffusionPipeline):
             generator: a ``torch.Generator`` or one per image candidate (prompt-major).
             num_images_per_prompt: results per prompt.
             refine: run the refiner (default: recipe; needs a refiner).
+            restore_background: bring the photo's background back inside the mask where the
+                render only hazed it (default: recipe, with its ``background_tolerance``).
             rerank: render this many candidates per prompt and keep the
                 ``num_images_per_prompt`` with the highest matcher score (0/1 = off).
             height, width: working size, multiples of :attr:`size_multiple`.
@@ -620,6 +641,11 @@ class TryOnPipeline(DiffusionPipeline):
         guidance_stop = _pick(guidance_stop, defaults.guidance_stop)
         refine = _pick(refine, defaults.refine)
         rerank = _pick(rerank, defaults.rerank)
+        restore_background = _pick(restore_background, defaults.restore_background)
+        if not isinstance(restore_background, bool):
+            raise TypeError(
+                f"restore_background must be a bool, got {type(restore_background).__name__}"
+            )
         callback_on_step_end_tensor_inputs = list(callback_on_step_end_tensor_inputs)
         self.check_inputs(
             person,
@@ -767,7 +793,8 @@ class TryOnPipeline(DiffusionPipeline):
 
         # 8. composite
         t0 = clock()
-        results = [prepared.composite(crop) for crop in tensor_to_images(images[keep])]
+        tolerance = defaults.background_tolerance if restore_background else None
+        results = [prepared.composite(crop, tolerance) for crop in tensor_to_images(images[keep])]
         if output_type == "pil":
             results = [Image.fromarray(r) for r in results]
         timings["composite"] = clock() - t0

@@ -50,6 +50,13 @@ class RenderRecipe:
         mask_dilation: agnostic-mask dilation as a fraction of the person's height.
         crop_margin: context around the garment region in the crop (fraction of its size).
         feather: composite edge width as a fraction of the crop box height.
+        restore_background: inside the mask, where the photo showed background, bring the
+            photo back wherever the render is within ``background_tolerance`` of it (a
+            difference matte against the clean plate: removes the haze a small model leaves
+            around the garment; :func:`tryon.pipeline.composite.restore_background`).
+        background_tolerance: ``(low, high)`` CIELAB distances (ΔE*ab), ``0 <= low < high``:
+            closer than ``low`` the photo's background is restored, farther than ``high`` the
+            render is kept, blended between.
         seed: default random seed.
         analysis_backend: person-analysis backend (``tryon.analysis.PersonAnalyzer``).
     """
@@ -71,6 +78,8 @@ class RenderRecipe:
     mask_dilation: float
     crop_margin: float
     feather: float
+    restore_background: bool
+    background_tolerance: tuple[float, float]
     seed: int
     analysis_backend: str
 
@@ -92,6 +101,12 @@ class RenderRecipe:
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
+        low, high = self.background_tolerance
+        if not (math.isfinite(low) and math.isfinite(high) and 0 <= low < high):
+            raise ValueError(
+                f"background_tolerance must be [low, high] with 0 <= low < high, got "
+                f"{list(self.background_tolerance)}"
+            )
 
     def weights_path(self) -> Path:
         """:attr:`weights` resolved: as given if it exists (or is absolute), else beside the
