@@ -27,7 +27,6 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
@@ -35,19 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tryon.evaluation.harness import world_samples  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
-from tryon.pipeline.composite import restore_background  # noqa: E402
+from tryon.pipeline.composite import colour_distance, restore_background  # noqa: E402
 
 TOLERANCES = [(5, 15), (8, 20), (10, 25), (12, 30), (15, 35), (20, 40), (25, 50), (30, 60)]
 SMOOTHING = [0.0, 2.0]
 #: A target pixel this close (ΔE*ab) to the photo's counts as background in the target.
 SAME_AS_PHOTO = 3.0
-
-
-def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per-pixel ΔE*ab (CIE76) of two uint8 RGB images, as the restore measures it."""
-    lab_a, lab_b = (cv2.cvtColor(x, cv2.COLOR_RGB2LAB).astype(np.float32) for x in (a, b))
-    scale = np.array([100.0 / 255.0, 1.0, 1.0], dtype=np.float32)
-    return np.linalg.norm((lab_a - lab_b) * scale, axis=-1)
 
 
 def main() -> None:
@@ -76,8 +68,8 @@ def main() -> None:
     plate_bg, plate_fg = [], []
     for sample, prepared, render in cases:
         plate = prepared.plate
-        d = _distance(render, sample.source)[plate]
-        target_is_wall = _distance(sample.target, sample.source)[plate] < SAME_AS_PHOTO
+        d = colour_distance(render, sample.source)[plate]
+        target_is_wall = colour_distance(sample.target, sample.source)[plate] < SAME_AS_PHOTO
         plate_bg.append(d[target_is_wall])
         plate_fg.append(d[~target_is_wall])
     plate_bg, plate_fg = np.concatenate(plate_bg), np.concatenate(plate_fg)

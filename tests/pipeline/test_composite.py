@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tryon.pipeline.composite import clean_plate, composite, feather_mask, restore_background
+from tryon.pipeline.composite import (
+    clean_plate,
+    colour_distance,
+    composite,
+    feather_mask,
+    restore_background,
+)
 from tryon.pipeline.crop import crop_resize, paste_crop
 
 
@@ -143,3 +149,17 @@ def test_restore_background_validation():
         restore_background(render, photo, plate[:10], (15.0, 35.0))
     with pytest.raises(ValueError, match="plate"):
         restore_background(render, photo, plate.astype(np.uint8), (15.0, 35.0))
+
+
+def test_colour_distance_is_cie76_in_lab():
+    """Against the palette's own sRGB -> CIELAB conversion (IEC 61966-2-1, CIE 15)."""
+    from tryon.data.palette import srgb_to_lab
+
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 256, (4, 5, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, (4, 5, 3), dtype=np.uint8)
+    expected = np.linalg.norm(srgb_to_lab(a) - srgb_to_lab(b), axis=-1)
+    distance = colour_distance(a, b)
+    assert distance.shape == (4, 5) and distance.dtype == np.float32
+    np.testing.assert_allclose(distance, expected, atol=2.0)  # OpenCV's 8-bit Lab rounds
+    assert np.all(colour_distance(a, a) == 0)

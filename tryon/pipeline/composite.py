@@ -154,10 +154,7 @@ def restore_background(
     out = generated.copy()
     if not plate.any():
         return out
-    lab_scale = np.array([100.0 / 255.0, 1.0, 1.0], dtype=np.float32)
-    distance = np.linalg.norm((_lab(generated) - _lab(photo)) * lab_scale, axis=-1).astype(
-        np.float32
-    )
+    distance = colour_distance(generated, photo)
     if smooth > 0:
         distance = cv2.GaussianBlur(distance, (0, 0), smooth)
     t = np.clip((distance - low) / (high - low), 0.0, 1.0)
@@ -169,7 +166,9 @@ def restore_background(
     return out
 
 
-def _lab(image: np.ndarray) -> np.ndarray:
-    """OpenCV's 8-bit CIELAB of a uint8 RGB image as float32 (L* scaled to 0..255, a*, b*
-    offset by 128: differences are what matter here)."""
-    return cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
+def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per-pixel CIELAB distance ΔE*ab (CIE76) of two ``(H, W, 3)`` uint8 sRGB images, as
+    ``(H, W)`` float32 (OpenCV's 8-bit Lab, its L* rescaled from 0..255 to 0..100)."""
+    lab_a, lab_b = (cv2.cvtColor(x, cv2.COLOR_RGB2LAB).astype(np.float32) for x in (a, b))
+    scale = np.array([100.0 / 255.0, 1.0, 1.0], dtype=np.float32)
+    return np.linalg.norm((lab_a - lab_b) * scale, axis=-1).astype(np.float32)
