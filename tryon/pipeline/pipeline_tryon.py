@@ -436,6 +436,7 @@ class TryOnPipeline(DiffusionPipeline):
         num_images_per_prompt,
         rerank,
         refine,
+        restore_background,
         output_type,
         generator,
         callback_on_step_end,
@@ -553,6 +554,10 @@ class TryOnPipeline(DiffusionPipeline):
             raise TypeError(f"refine must be a bool, got {type(refine).__name__}")
         if refine and self.refiner is None:
             raise ValueError("refine=True needs a refiner, and this pipeline has none")
+        if not isinstance(restore_background, bool):
+            raise TypeError(
+                f"restore_background must be a bool, got {type(restore_background).__name__}"
+            )
         if output_type not in OUTPUT_TYPES:
             raise ValueError(
                 f"output_type must be one of {list(OUTPUT_TYPES)}, got {output_type!r}"
@@ -642,10 +647,6 @@ class TryOnPipeline(DiffusionPipeline):
         refine = _pick(refine, defaults.refine)
         rerank = _pick(rerank, defaults.rerank)
         restore_background = _pick(restore_background, defaults.restore_background)
-        if not isinstance(restore_background, bool):
-            raise TypeError(
-                f"restore_background must be a bool, got {type(restore_background).__name__}"
-            )
         callback_on_step_end_tensor_inputs = list(callback_on_step_end_tensor_inputs)
         self.check_inputs(
             person,
@@ -660,6 +661,7 @@ class TryOnPipeline(DiffusionPipeline):
             num_images_per_prompt,
             rerank,
             refine,
+            restore_background,
             output_type,
             generator,
             callback_on_step_end,
