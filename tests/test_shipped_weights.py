@@ -62,8 +62,9 @@ def test_loads_in_float32_with_every_component(shipped):
 
 
 def test_unet_takes_the_pooled_prompt_and_latents_have_unit_variance(shipped, world_crops):
-    """The two fixes of the CPU fine-tune (model card): a UNet without the pooled-prompt input,
-    or a VAE back at Stable Diffusion's 0.18215 (latent std 0.27 here), would fail this."""
+    """The fixes of the CPU sessions (model card): a UNet without the pooled-prompt input, a
+    VAE back at Stable Diffusion's 0.18215, or the 8-channel VAE without its per-channel
+    latent scale (new channels at a third of the old ones' spread) would fail this."""
     from tryon.models.pooled_text import uses_pooled_text
     from tryon.pipeline.conditioning import encode_latents
 

@@ -180,6 +180,7 @@ def test_render_restore_background_flag(weights, analysis_dir, tmp_path):
         out = tmp_path / f"{flag}.png"
         args = ["render", "--analysis", str(analysis_dir), "--prompt", "a red shirt"]
         args += ["--out", str(out), "--recipe", str(recipe), "--steps", "2", flag]
+        args += ["--no-colour-lock"]  # its 2-px neighbourhood reaches onto the plate
         assert main(args) == 0
         images[flag] = np.asarray(Image.open(out))
     on, off = images["--restore-background"], images["--no-restore-background"]
@@ -189,3 +190,40 @@ def test_render_restore_background_flag(weights, analysis_dir, tmp_path):
     np.testing.assert_array_equal(on[plate], person.image[plate])
     assert (off[plate] != person.image[plate]).any()
     np.testing.assert_array_equal(on[~plate], off[~plate])
+
+
+def test_render_colour_lock_flags(weights, analysis_dir, tmp_path):
+    """--colour-lock locks to the prompt's colour, exactly as --garment-colour with that colour
+    does; --no-colour-lock leaves the render; R,G,B and #RRGGBB name the same colour."""
+    images = {}
+    runs = {
+        "lock": ["--colour-lock"],
+        "off": ["--no-colour-lock"],
+        "name": ["--no-colour-lock", "--garment-colour", "red"],
+        "rgb": ["--garment-colour", "200,28,38"],
+        "hex": ["--garment-colour", "#C81C26"],
+    }
+    for key, flags in runs.items():
+        out = tmp_path / f"{key}.png"
+        args = ["render", "--analysis", str(analysis_dir), "--prompt", "a red shirt"]
+        args += ["--out", str(out), "--weights", str(weights), "--steps", "2", *flags]
+        assert main(args) == 0
+        images[key] = np.asarray(Image.open(out))
+    np.testing.assert_array_equal(images["lock"], images["name"])
+    np.testing.assert_array_equal(images["rgb"], images["hex"])
+    assert not np.array_equal(images["lock"], images["off"])
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [("plaid", "unknown colour"), ("1,2", "three ints"), ("1,x,3", "three integers")],
+)
+def test_render_rejects_a_bad_garment_colour(
+    weights, analysis_dir, tmp_path, capsys, value, message
+):
+    out = tmp_path / "out.png"
+    args = ["render", "--analysis", str(analysis_dir), "--prompt", "a shirt", "--out", str(out)]
+    args += ["--weights", str(weights), "--garment-colour", value]
+    assert main(args) != 0
+    assert message in capsys.readouterr().err
+    assert not out.exists()

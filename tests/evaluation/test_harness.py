@@ -117,6 +117,20 @@ def test_compare_reports(recolour_report, tmp_path):
     assert written["comparison.png"].stat().st_size > 1000
 
 
+def test_cli_compare_keeps_two_reports_of_one_method(recolour_report, tmp_path):
+    """Two folders with the same method name (one model with and without an option) get a
+    column each, labelled by folder, instead of the second silently replacing the first."""
+    import shutil
+
+    copy = tmp_path / "recolour-copy"
+    shutil.copytree(recolour_report, copy)
+    out = tmp_path / "cmp"
+    assert main(["eval", "--compare", str(recolour_report), str(copy), "--report", str(out)]) == 0
+    header = (out / "comparison.md").read_text().splitlines()[4]
+    name = recolour_report.name
+    assert header == f"| metric | recolour [{name}] | recolour [recolour-copy] |"
+
+
 def test_cli_pipeline_weights_end_to_end(tmp_path, classifier_dir):
     from tryon.pipeline.factory import build_pipeline
 
@@ -129,12 +143,16 @@ def test_cli_pipeline_weights_end_to_end(tmp_path, classifier_dir):
         args = ["eval", "--weights", str(tmp_path / "tiny"), "--baseline", "no-refine"]
         args += ["--split", "heldout", "--n", "3", "--size", *SIZE, "--steps", "2", "--no-fid"]
         args += ["--no-real", "--classifiers", str(classifier_dir), "--report", str(out)]
+        args += ["--colour-lock", "off"]
         assert main(args) == 0
     finally:
         torch.set_num_threads(threads)
     report = load_report(out)
-    assert report["method"] == "tiny (no refiner)"
+    assert report["method"] == "tiny (no refiner) (no colour lock)"
     assert report["config"]["refine"] is False
+    assert report["config"]["colour_lock"] is False
+    assert report["config"]["restore_background"] is True
+    assert "--colour-lock off" in report["config"]["command"]
     heldout = report["splits"]["heldout"]
     # The pipeline composites bit-exactly outside its agnostic mask.
     assert heldout["preservation_max"] == 0
@@ -159,6 +177,7 @@ def test_cli_autoencoder_ceilings(tmp_path, classifier_dir, baseline, label):
     report = load_report(out)
     assert report["method"] == f"tiny ({label})"
     assert f"--baseline {baseline}" in report["config"]["command"]
+    assert report["config"]["colour_lock"] is True  # as the default recipe says
     test = report["splits"]["test"]
     assert test["preservation_max"] == 0
     # Resizing (and an untrained VAE) lose detail: the ceiling is below ground truth's.

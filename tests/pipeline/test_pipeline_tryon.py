@@ -103,8 +103,9 @@ def test_prepared_person_reused_gives_same_result(tiny_pipe, person):
 
 
 def test_prompt_embeds_equal_prompt(tiny_pipe, person):
+    # Embeddings carry no words, so no colour to lock to: compare with the lock off.
     embeds = tiny_pipe.encode_prompt([PROMPT])
-    a = run(tiny_pipe, person).images[0]
+    a = run(tiny_pipe, person, colour_lock=False).images[0]
     b = tiny_pipe(
         person,
         prompt_embeds=embeds,
@@ -200,14 +201,64 @@ def test_background_restore_acts_on_the_clean_plate_only(tiny_pipe, person, monk
     plate = prepared.plate
     assert plate.any() and not (plate & ~prepared.mask).any()
     assert not (plate & person.person_mask).any()
-    off = run(tiny_pipe, prepared, restore_background=False).images[0]
+    # The colour lock's 2-px neighbourhood reaches onto the plate: off, to test the restore.
+    off = run(tiny_pipe, prepared, restore_background=False, colour_lock=False).images[0]
     monkeypatch.setattr(
         tiny_pipe, "_recipe", replace(tiny_pipe.defaults, background_tolerance=(400.0, 500.0))
     )
-    on = run(tiny_pipe, prepared, restore_background=True).images[0]
+    on = run(tiny_pipe, prepared, restore_background=True, colour_lock=False).images[0]
     np.testing.assert_array_equal(on[~plate], off[~plate])
     np.testing.assert_array_equal(on[plate], person.image[plate])
     assert (off[plate] != person.image[plate]).any()  # the untrained model did change them
+
+
+def test_colour_lock_shifts_the_render_off_the_plate_only(tiny_pipe, person):
+    """An explicit garment colour near the render's dominant colour moves the pixels near it
+    towards that colour, inside the mask and off the clean plate, and nothing else."""
+    from tryon.pipeline.colour_lock import base_colour, lab_to_rgb, rgb_to_lab
+
+    prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
+    region = prepared.mask & ~prepared.plate
+    off = run(tiny_pipe, prepared, colour_lock=False).images[0]
+    pixels = rgb_to_lab(off[region])
+    base = base_colour(pixels, np.median(pixels, axis=0), search=200.0)
+    target_rgb = lab_to_rgb(base + np.array([0.0, 12.0, -8.0], np.float32))
+    on = run(tiny_pipe, prepared, garment_colour=tuple(int(v) for v in target_rgb)).images[0]
+    np.testing.assert_array_equal(on[~region], off[~region])
+    assert (on[region] != off[region]).any()
+    # Pixels move along (target - base) for the base the lock finds, by at most STRENGTH of
+    # it (feathered edge pixels, blended with the photo, left out).
+    from tryon.pipeline.colour_lock import STRENGTH
+
+    target = rgb_to_lab(target_rgb)
+    direction = target - base_colour(rgb_to_lab(off[region]), target, prepared.skin)
+    moved = region & (prepared.weight >= 1.0) & (on != off).any(axis=-1)
+    assert moved.sum() > 0.05 * region.sum()
+    delta = rgb_to_lab(on[moved]).mean(0) - rgb_to_lab(off[moved]).mean(0)
+    cosine = delta @ direction / (np.linalg.norm(delta) * np.linalg.norm(direction))
+    assert cosine > 0.95
+    assert 0.1 * np.linalg.norm(direction) < np.linalg.norm(delta)
+    assert np.linalg.norm(delta) < STRENGTH * np.linalg.norm(direction) + 1.0
+
+
+def test_colour_lock_follows_the_prompt(tiny_pipe, person):
+    """With the lock on, a prompt's named colour acts as garment_colour would; a prompt naming
+    no colour is left as rendered; a per-prompt list may skip a prompt with None."""
+    prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
+    plain = "a linen shirt with short sleeves"
+    np.testing.assert_array_equal(
+        run(tiny_pipe, prepared, plain, colour_lock=True).images[0],
+        run(tiny_pipe, prepared, plain, colour_lock=False).images[0],
+    )
+    prompts = [PROMPT, PROMPT]
+    named = run(tiny_pipe, prepared, prompts, colour_lock=True).images
+    explicit = run(tiny_pipe, prepared, prompts, colour_lock=False, garment_colour="red").images
+    unlocked = run(tiny_pipe, prepared, prompts, colour_lock=False).images
+    mixed = run(tiny_pipe, prepared, prompts, garment_colour=[None, "red"]).images
+    assert not np.array_equal(named[0], unlocked[0])  # the lock found red and acted
+    np.testing.assert_array_equal(named[0], explicit[0])
+    np.testing.assert_array_equal(mixed[0], unlocked[0])
+    np.testing.assert_array_equal(mixed[1], named[1])
 
 
 @pytest.mark.parametrize("name", ["ddim", "dpm++", "euler", "unipc"])
@@ -295,6 +346,10 @@ BAD_INPUTS = [
     (dict(rerank=2, num_images_per_prompt=3), ValueError, "rerank"),
     (dict(refine="yes"), TypeError, "refine"),
     (dict(restore_background=1), TypeError, "restore_background"),
+    (dict(colour_lock="yes"), TypeError, "colour_lock"),
+    (dict(garment_colour="plaid"), ValueError, "unknown colour"),
+    (dict(garment_colour=(300, 0, 0)), ValueError, "255"),
+    (dict(garment_colour=["red", "navy"]), ValueError, "2 entries for 1 prompts"),
     (dict(output_type="latent"), ValueError, "output_type"),
     (dict(generator=[torch.Generator()] * 3), ValueError, "3 generators"),
     (dict(generator=5), TypeError, "generator"),

@@ -78,6 +78,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="background restore in the composite: recipe = as the render recipe says (default)",
     )
     parser.add_argument(
+        "--colour-lock",
+        choices=("recipe", "on", "off"),
+        default="recipe",
+        help="lock the garment's base colour to the prompt's: recipe = as the recipe says "
+        "(default)",
+    )
+    parser.add_argument(
         "--classifiers",
         default="weights/eval-classifiers",
         metavar="DIR",
@@ -131,16 +138,18 @@ def build_method(args: argparse.Namespace):
     restore = {"recipe": defaults.restore_background, "on": True, "off": False}[
         args.restore_background
     ]
-    suffix = "" if restore else " (no background restore)"
+    lock = {"recipe": defaults.colour_lock, "on": True, "off": False}[args.colour_lock]
+    suffix = ("" if restore else " (no background restore)") + ("" if lock else " (no colour lock)")
+    switches = {"restore_background": restore, "colour_lock": lock}
     if args.baseline in ("autoencoder", "crop"):
         through_vae = args.baseline == "autoencoder"
         name = f"{label} ({'VAE' if through_vae else 'crop'} ceiling){suffix}"
         tolerance = defaults.background_tolerance if restore else None
         method = AutoencoderMethod(
-            pipe, name, through_vae=through_vae, background_tolerance=tolerance
+            pipe, name, through_vae=through_vae, background_tolerance=tolerance, colour_lock=lock
         )
-        return method, pipe, {"weights": weights, "restore_background": restore}
-    kwargs = {"restore_background": restore}
+        return method, pipe, {"weights": weights, **switches}
+    kwargs = dict(switches)
     if args.steps is not None:
         if args.steps < 1:
             raise CliError(f"--steps must be >= 1, got {args.steps}")
@@ -168,7 +177,7 @@ def build_method(args: argparse.Namespace):
         "guidance_scale": defaults.guidance_scale,
         "resolution": list(pipe.default_size),
         "refine": refine,
-        "restore_background": restore,
+        **switches,
     }
     return method, pipe, info
 
@@ -194,6 +203,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--refine", args.refine]
     if args.restore_background != "recipe":
         parts += ["--restore-background", args.restore_background]
+    if args.colour_lock != "recipe":
+        parts += ["--colour-lock", args.colour_lock]
     if args.classifiers != "weights/eval-classifiers":
         parts += ["--classifiers", args.classifiers]
     parts += ["--no-fid"] if args.no_fid else []
@@ -208,10 +219,13 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.report)
     if args.compare:
-        reports = {}
-        for folder in args.compare:
-            rep = load_report(folder)
-            reports[rep.get("method", Path(folder).name)] = rep
+        loaded = [(Path(folder), load_report(folder)) for folder in args.compare]
+        methods = [rep.get("method", folder.name) for folder, rep in loaded]
+        # Two reports of one method (say, with and without an option) keep both columns.
+        reports = {
+            (m if methods.count(m) == 1 else f"{m} [{folder.name}]"): rep
+            for m, (folder, rep) in zip(methods, loaded, strict=True)
+        }
         written = compare_reports(reports, out)
         print(f"wrote {', '.join(str(p) for p in written.values())}")
         return 0

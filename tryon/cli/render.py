@@ -64,6 +64,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="bring the photo's background back where the render only hazed it",
     )
+    parser.add_argument(
+        "--colour-lock",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="shift the garment's base colour to the colour the prompt names",
+    )
+    parser.add_argument(
+        "--garment-colour",
+        metavar="COLOUR",
+        default=None,
+        help="lock the garment to this colour instead: a palette name, '#RRGGBB' or 'R,G,B'",
+    )
     parser.add_argument("--rerank", type=int, default=None, help="best of N by matcher score")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(func=run)
@@ -83,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     image_format_for(out_path)  # unknown extension -> ValueError before any work
     if out_path.parent.exists() and not out_path.parent.is_dir():
         raise CliError(f"cannot write {out_path}: {out_path.parent} is not a folder")
+    garment_colour = _garment_colour(args.garment_colour)
     person = args.person
     if person is not None and not Path(person).is_file():
         raise CliError(f"person photo {person} does not exist")
@@ -114,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
         refine=args.refine,
         rerank=args.rerank,
         restore_background=args.restore_background,
+        colour_lock=args.colour_lock,
+        garment_colour=garment_colour,
         generator=torch.Generator().manual_seed(seed),
         **size,
     )
@@ -134,3 +149,23 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {out_path} (seed {seed}, {timings['total']:.1f} s)")
     return 0
+
+
+def _garment_colour(text: str | None):
+    """``--garment-colour``: a name or ``#RRGGBB`` as given, ``R,G,B`` as an int triple;
+    checked before any work (CliError naming the problem)."""
+    from tryon.pipeline.colour_lock import parse_colour
+
+    if text is None:
+        return None
+    value = text
+    if "," in text:
+        try:
+            value = tuple(int(part) for part in text.split(","))
+        except ValueError:
+            raise CliError(f"--garment-colour {text!r}: R,G,B must be three integers") from None
+    try:
+        parse_colour(value)
+    except (ValueError, TypeError) as err:
+        raise CliError(f"--garment-colour: {err}") from None
+    return value

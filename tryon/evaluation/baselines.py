@@ -39,6 +39,7 @@ import numpy as np
 
 from tryon.body import check_category
 from tryon.evaluation.colour import lab_to_srgb, palette_lab, srgb_to_lab
+from tryon.pipeline.colour_lock import parse_colour, prompt_colour
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +73,6 @@ class TryOnMethod(Protocol):
     name: str
 
     def run(self, analysis, prompt: str, category: str, generator) -> MethodOutput: ...
-
-
-def colour_from_prompt(prompt: str) -> str | None:
-    """The palette colour named first in ``prompt`` (synonyms understood), or None."""
-    from tryon.data.captions import parse_caption
-
-    return parse_caption(prompt).get("colour")
 
 
 def recolour(
@@ -154,7 +148,7 @@ class RecolourBaseline:
         if not isinstance(prompt, str) or not prompt.strip():
             raise ValueError(f"prompt must be a non-empty string, got {prompt!r}")
         mask = analysis.agnostic_mask(category, dilation=self.dilation)
-        name = colour_from_prompt(prompt)
+        name = prompt_colour(prompt)
         if name is None or name not in self.palette:
             logger.warning("recolour: no palette colour in prompt %r; image left unchanged", prompt)
             return MethodOutput(analysis.image.copy(), mask, extra={"colour": None})
@@ -190,6 +184,8 @@ class AutoencoderMethod:
             working size and back, the ceiling the crop's resolution alone sets.
         background_tolerance: ``(low, high)`` ΔE*ab of the pipeline's background restore,
             applied as the pipeline applies it, or None (default) for none.
+        colour_lock: lock the garment's base colour to the colour the prompt names, as the
+            pipeline's ``colour_lock`` does (default off).
     """
 
     needs_target = True
@@ -200,11 +196,13 @@ class AutoencoderMethod:
         name: str,
         through_vae: bool = True,
         background_tolerance: tuple[float, float] | None = None,
+        colour_lock: bool = False,
     ):
         self.pipeline = pipeline
         self.name = name
         self.through_vae = bool(through_vae)
         self.background_tolerance = background_tolerance
+        self.colour_lock = bool(colour_lock)
         self.target: np.ndarray | None = None
 
     def run(self, analysis, prompt: str, category: str, generator=None) -> MethodOutput:
@@ -231,7 +229,11 @@ class AutoencoderMethod:
             latents = encode_latents(pipe.vae, image_to_tensor(crop), device)
             decoded = decode_latents(pipe.vae, latents, device).float().clamp(-1.0, 1.0)
             crop = tensor_to_images(decoded)[0]
-        return MethodOutput(prepared.composite(crop, self.background_tolerance), prepared.mask)
+        name = prompt_colour(prompt) if self.colour_lock else None
+        colour = None if name is None else parse_colour(name)
+        return MethodOutput(
+            prepared.composite(crop, self.background_tolerance, colour), prepared.mask
+        )
 
 
 class PipelineMethod:

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tryon.evaluation.baselines import GroundTruthMethod, MethodOutput, colour_from_prompt
+from tryon.evaluation.baselines import GroundTruthMethod, MethodOutput
 from tryon.evaluation.colour import ciede2000, dominant_colour, garment_mean_colour, palette_lab
 from tryon.evaluation.metrics import (
     RealismMetrics,
@@ -57,6 +57,7 @@ from tryon.evaluation.metrics import (
     psnr,
     ssim,
 )
+from tryon.pipeline.colour_lock import prompt_colour
 
 logger = logging.getLogger(__name__)
 
@@ -547,7 +548,7 @@ def _real_photo_runs(method, judges, photos, prompts, category, seed, analyzer):
         outputs = []
         for q_index, prompt in enumerate(prompts):
             out = method.run(analysis, prompt, category, _generator(seed, 1000 * p_index + q_index))
-            asked = colour_from_prompt(prompt)
+            asked = prompt_colour(prompt)
             region = out.mask & changed_pixels(out.image, image)
             rec = {
                 "photo": name,

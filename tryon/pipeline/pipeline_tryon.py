@@ -36,12 +36,13 @@ from diffusers.utils.torch_utils import randn_tensor
 from PIL import Image
 
 from tryon.analysis import PersonAnalysis
-from tryon.body import check_category
+from tryon.body import REGION_INDEX, check_category
 from tryon.models.layout import UNetInputLayout, layout_for
 from tryon.models.matcher import GarmentTextMatcher
 from tryon.models.pooled_text import unet_text_kwargs, uses_pooled_text
 from tryon.models.refiner import Refiner
 from tryon.models.text_encoder import PackagedBertModel, TextEmbeddings, encode_text
+from tryon.pipeline.colour_lock import lock_colour, parse_colour, prompt_colour, skin_tone
 from tryon.pipeline.composite import clean_plate, composite, feather_mask, restore_background
 from tryon.pipeline.conditioning import (
     AGNOSTIC_FILL,
@@ -83,6 +84,8 @@ class PreparedPerson:
         weight: ``(H, W)`` float32 composite weights (feathered ``mask``, 0 outside it).
         plate: ``(H, W)`` bool, the pixels of ``mask`` where the photo shows background
             (:func:`tryon.pipeline.composite.clean_plate`).
+        skin: CIELAB ``(3,)`` skin tone of the face outside the mask, or None (no face seen);
+            the colour lock never shifts skin-coloured pixels.
         crop_mask: ``(1, 1, h, w)`` agnostic mask of the crop, 0/1.
         crop_agnostic: ``(1, 3, h, w)`` agnostic crop in ``[-1, 1]``.
         conditioning: agnostic latent, latent mask and pose map of the crop.
@@ -95,22 +98,30 @@ class PreparedPerson:
     mask: np.ndarray
     weight: np.ndarray
     plate: np.ndarray
+    skin: np.ndarray | None
     crop_mask: torch.Tensor
     crop_agnostic: torch.Tensor
     conditioning: Conditioning
 
     def composite(
-        self, crop: np.ndarray, background_tolerance: tuple[float, float] | None = None
+        self,
+        crop: np.ndarray,
+        background_tolerance: tuple[float, float] | None = None,
+        colour: np.ndarray | None = None,
     ) -> np.ndarray:
         """The photo with ``crop`` (``(h, w, 3)`` uint8, a render of the crop box at
         :attr:`size`) pasted back into :attr:`box` and blended in by :attr:`weight`: pixels
         outside the agnostic mask stay the photo's exactly. With ``background_tolerance``
         (``(low, high)`` ΔE*ab), the photo's background first comes back on :attr:`plate`
-        where the render is close to it (:func:`restore_background`)."""
+        where the render is close to it (:func:`restore_background`). With ``colour``
+        (CIELAB ``(3,)``), the garment's base colour is then locked to it on the mask off the
+        plate (:func:`tryon.pipeline.colour_lock.lock_colour`)."""
         photo = self.analysis.image
         generated = paste_crop(photo, crop, self.box)
         if background_tolerance is not None:
             generated = restore_background(generated, photo, self.plate, background_tolerance)
+        if colour is not None:
+            generated = lock_colour(generated, self.mask & ~self.plate, colour, self.skin)[0]
         return composite(photo, generated, self.weight)
 
 
@@ -132,6 +143,19 @@ class TryOnPipelineOutput(BaseOutput):
     analysis: PersonAnalysis | None = None
     scores: list[float] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def _lock_targets(garment_colour, prompts, n_prompts: int, colour_lock: bool) -> list:
+    """CIELAB target (or None: no lock) of each prompt: ``garment_colour`` when given (one for
+    all, or a list), else with ``colour_lock`` the colour each prompt names."""
+    if isinstance(garment_colour, list):
+        return [None if c is None else parse_colour(c) for c in garment_colour]
+    if garment_colour is not None:
+        return [parse_colour(garment_colour)] * n_prompts
+    if not colour_lock or prompts is None:
+        return [None] * n_prompts
+    names = [prompt_colour(p) for p in prompts]
+    return [None if name is None else parse_colour(name) for name in names]
 
 
 def _stage_clock(device: torch.device):
@@ -391,6 +415,7 @@ class TryOnPipeline(DiffusionPipeline):
         # The person mask's edge pixels mix person and background: keep clear of them.
         plate_margin = max(1, round(PLATE_MARGIN * box_height))
         plate = clean_plate(mask, analysis.person_mask, plate_margin)
+        face = (analysis.regions == REGION_INDEX["face"]) & ~mask
         return PreparedPerson(
             analysis=analysis,
             category=category,
@@ -399,6 +424,7 @@ class TryOnPipeline(DiffusionPipeline):
             mask=mask,
             weight=weight,
             plate=plate,
+            skin=skin_tone(analysis.image, face),
             crop_mask=mask_t,
             crop_agnostic=agnostic_image(image_t, mask_t),
             conditioning=conditioning,
@@ -437,6 +463,8 @@ class TryOnPipeline(DiffusionPipeline):
         rerank,
         refine,
         restore_background,
+        colour_lock,
+        garment_colour,
         output_type,
         generator,
         callback_on_step_end,
@@ -554,10 +582,22 @@ class TryOnPipeline(DiffusionPipeline):
             raise TypeError(f"refine must be a bool, got {type(refine).__name__}")
         if refine and self.refiner is None:
             raise ValueError("refine=True needs a refiner, and this pipeline has none")
-        if not isinstance(restore_background, bool):
-            raise TypeError(
-                f"restore_background must be a bool, got {type(restore_background).__name__}"
-            )
+        for name, value in (
+            ("restore_background", restore_background),
+            ("colour_lock", colour_lock),
+        ):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+        if isinstance(garment_colour, list):
+            if len(garment_colour) != n_prompts:
+                raise ValueError(
+                    f"garment_colour has {len(garment_colour)} entries for {n_prompts} prompts"
+                )
+            for value in garment_colour:
+                if value is not None:
+                    parse_colour(value)
+        elif garment_colour is not None:
+            parse_colour(garment_colour)
         if output_type not in OUTPUT_TYPES:
             raise ValueError(
                 f"output_type must be one of {list(OUTPUT_TYPES)}, got {output_type!r}"
@@ -603,6 +643,8 @@ class TryOnPipeline(DiffusionPipeline):
         refine: bool | None = None,
         rerank: int | None = None,
         restore_background: bool | None = None,
+        colour_lock: bool | None = None,
+        garment_colour=None,
         height: int | None = None,
         width: int | None = None,
         output_type: str = "pil",
@@ -629,6 +671,12 @@ class TryOnPipeline(DiffusionPipeline):
             refine: run the refiner (default: recipe; needs a refiner).
             restore_background: bring the photo's background back inside the mask where the
                 render only hazed it (default: recipe, with its ``background_tolerance``).
+            colour_lock: shift the garment's base colour to the colour the prompt names
+                (default: recipe; :mod:`tryon.pipeline.colour_lock`). A prompt that names no
+                colour is left as rendered.
+            garment_colour: lock to this colour instead, whatever ``colour_lock`` says: a
+                palette name, ``"#RRGGBB"`` or an ``(r, g, b)`` triple (a shop's SKU colour),
+                or a list with one such entry (or None) per prompt.
             rerank: render this many candidates per prompt and keep the
                 ``num_images_per_prompt`` with the highest matcher score (0/1 = off).
             height, width: working size, multiples of :attr:`size_multiple`.
@@ -647,6 +695,7 @@ class TryOnPipeline(DiffusionPipeline):
         refine = _pick(refine, defaults.refine)
         rerank = _pick(rerank, defaults.rerank)
         restore_background = _pick(restore_background, defaults.restore_background)
+        colour_lock = _pick(colour_lock, defaults.colour_lock)
         callback_on_step_end_tensor_inputs = list(callback_on_step_end_tensor_inputs)
         self.check_inputs(
             person,
@@ -662,6 +711,8 @@ class TryOnPipeline(DiffusionPipeline):
             rerank,
             refine,
             restore_background,
+            colour_lock,
+            garment_colour,
             output_type,
             generator,
             callback_on_step_end,
@@ -796,7 +847,11 @@ class TryOnPipeline(DiffusionPipeline):
         # 8. composite
         t0 = clock()
         tolerance = defaults.background_tolerance if restore_background else None
-        results = [prepared.composite(crop, tolerance) for crop in tensor_to_images(images[keep])]
+        colours = _lock_targets(garment_colour, prompts, n_prompts, colour_lock)
+        results = [
+            prepared.composite(crop, tolerance, colours[k // candidates])
+            for k, crop in zip(keep, tensor_to_images(images[keep]), strict=True)
+        ]
         if output_type == "pil":
             results = [Image.fromarray(r) for r in results]
         timings["composite"] = clock() - t0

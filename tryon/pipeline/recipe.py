@@ -57,6 +57,8 @@ class RenderRecipe:
         background_tolerance: ``(low, high)`` CIELAB distances (ΔE*ab), ``0 <= low < high``:
             closer than ``low`` the photo's background is restored, farther than ``high`` the
             render is kept, blended between.
+        colour_lock: shift the garment's base colour in the render to the colour the prompt
+            names, keeping its shading and pattern (:mod:`tryon.pipeline.colour_lock`).
         seed: default random seed.
         analysis_backend: person-analysis backend (``tryon.analysis.PersonAnalyzer``).
     """
@@ -80,6 +82,7 @@ class RenderRecipe:
     feather: float
     restore_background: bool
     background_tolerance: tuple[float, float]
+    colour_lock: bool
     seed: int
     analysis_backend: str
 

@@ -1,0 +1,187 @@
+"""Colour lock: target parsing, base-colour search and the shift that keeps shading."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon.data.palette import colour
+from tryon.pipeline.colour_lock import (
+    STRENGTH,
+    base_colour,
+    lab_to_rgb,
+    lock_colour,
+    parse_colour,
+    prompt_colour,
+    rgb_to_lab,
+    skin_tone,
+)
+
+
+def lab(rgb) -> np.ndarray:
+    return rgb_to_lab(np.array(rgb, dtype=np.uint8))
+
+
+def test_prompt_colour_reads_the_first_named_colour():
+    assert prompt_colour("a sky blue dress") == "sky blue"
+    assert prompt_colour("a wine skirt with white dots") == "burgundy"
+    assert prompt_colour("a linen shirt with short sleeves") is None
+
+
+def test_parse_colour_names_hex_and_triples():
+    np.testing.assert_allclose(parse_colour("navy"), colour("navy").lab, atol=1e-4)
+    np.testing.assert_allclose(parse_colour("wine"), colour("burgundy").lab, atol=1e-4)
+    np.testing.assert_allclose(parse_colour("#FF0000"), lab([255, 0, 0]), atol=1e-4)
+    np.testing.assert_allclose(parse_colour((0, 0, 255)), lab([0, 0, 255]), atol=1e-4)
+    # OpenCV's Lab agrees with the palette's own CIELAB (D65) to well under one unit.
+    navy = colour("navy")
+    assert np.abs(lab(navy.srgb) - np.array(navy.lab)).max() < 1.0
+
+
+@pytest.mark.parametrize(
+    "value, error, match",
+    [
+        ("plaid", ValueError, "unknown colour"),
+        ("#12345", ValueError, "unknown colour"),
+        ("", ValueError, "unknown colour"),
+        ((300, 0, 0), ValueError, r"\[0, 255\]"),
+        ((0.5, 0.5, 0.5), ValueError, "three ints"),
+        ((1, 2), ValueError, "three ints"),
+        (3.5, TypeError, "a colour must be"),
+    ],
+)
+def test_parse_colour_errors(value, error, match):
+    with pytest.raises(error, match=match):
+        parse_colour(value)
+
+
+def test_lab_round_trip():
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (50, 3), dtype=np.uint8)
+    assert np.abs(lab_to_rgb(rgb_to_lab(rgb)).astype(int) - rgb).max() <= 1
+
+
+def garment_scene(base_rgb=(160, 35, 45), skin_rgb=(200, 150, 120)):
+    """A 60x60 scene: grey background, a shaded garment of ``base_rgb`` (L* ramp of +-6) with
+    white stripes, and a skin patch, all inside the region but the background."""
+    image = np.full((60, 60, 3), 90, np.uint8)
+    region = np.zeros((60, 60), bool)
+    region[10:50, 10:50] = True
+    base = lab(base_rgb)
+    garment = np.zeros((40, 40, 3), np.float32) + base
+    garment[..., 0] += np.linspace(-6, 6, 40, dtype=np.float32)[None, :]
+    image[10:50, 10:50] = lab_to_rgb(garment)
+    stripes = np.zeros((60, 60), bool)
+    stripes[20:23, 10:50] = stripes[35:38, 10:50] = True
+    image[stripes] = 245
+    skin = np.zeros((60, 60), bool)
+    skin[40:50, 10:20] = True
+    image[skin] = skin_rgb
+    body = region & ~stripes & ~skin
+    return image, region, body, stripes, skin
+
+
+def test_lock_moves_the_base_to_the_target_and_keeps_shading_stripes_and_skin():
+    image, region, body, stripes, skin = garment_scene()
+    target = parse_colour("red")
+    skin_lab = lab([200, 150, 120])
+    out, base = lock_colour(image, region, target, skin_lab, smooth=0.0, strength=1.0)
+    assert 15 < np.linalg.norm(lab([160, 35, 45]) - target) < 35  # a drifted red
+    np.testing.assert_allclose(base, lab([160, 35, 45]), atol=2.5)
+    before, after = rgb_to_lab(image[body]), rgb_to_lab(out[body])
+    assert np.linalg.norm(after.mean(0) - target) < 2.0
+    assert np.linalg.norm(before.mean(0) - target) > 10.0
+    # The shading ramp survives: L* offsets between pixels are unchanged (to rounding).
+    np.testing.assert_allclose(
+        after[:, 0] - after[:, 0].mean(), before[:, 0] - before[:, 0].mean(), atol=1.5
+    )
+    np.testing.assert_array_equal(out[stripes], image[stripes])
+    np.testing.assert_array_equal(out[skin], image[skin])
+    np.testing.assert_array_equal(out[~region], image[~region])
+
+
+def test_default_lock_moves_three_quarters_of_the_way_and_keeps_a_weave():
+    """STRENGTH of the offset is applied; with the neighbourhood smoothing a fine two-tone
+    weave (alternate columns 24 L* apart) moves as one: its contrast is kept (without the
+    smoothing the light columns, 24 from the base, would shift less than the dark ones)."""
+    image, region, body, *_ = garment_scene(base_rgb=(60, 70, 120))
+    weave = body.copy()
+    weave[:, ::2] = False
+    lab_image = rgb_to_lab(image)
+    lab_image[weave] += np.array([24.0, 0.0, 0.0], np.float32)
+    image = lab_to_rgb(lab_image)
+    target = parse_colour("blue")
+    out, base = lock_colour(image, region, target)
+    assert np.linalg.norm(target - base) > 30
+    before, after = rgb_to_lab(image), rgb_to_lab(out)
+    inner = body & (cv2.erode(body.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0)
+    shift = (after - before)[inner].mean(0)
+    np.testing.assert_allclose(shift, STRENGTH * (target - base), atol=1.0)
+    contrast = lambda lab_: lab_[inner & weave].mean(0) - lab_[inner & ~weave].mean(0)  # noqa: E731
+    np.testing.assert_allclose(contrast(after), contrast(before), atol=1.0)
+
+
+def test_skin_guard_keeps_skin_near_the_garment_colour():
+    """A tan garment beside skin 15 ΔE*ab away: without the skin tone the skin drifts with
+    the garment, with it the skin stays exactly."""
+    image, region, body, _, skin = garment_scene(base_rgb=(180, 140, 100), skin_rgb=(205, 150, 125))
+    target = lab([170, 150, 110])
+    skin_lab = lab([205, 150, 125])
+    guarded, _ = lock_colour(image, region, target, skin_lab)
+    unguarded, _ = lock_colour(image, region, target, None)
+    np.testing.assert_array_equal(guarded[skin], image[skin])
+    assert (unguarded[skin] != image[skin]).any()
+    assert (guarded[body] != image[body]).any()
+
+
+def test_no_base_near_the_target_leaves_the_render():
+    image, region, *_ = garment_scene()
+    out, base = lock_colour(image, region, parse_colour("sky blue"), None)
+    assert base is None
+    np.testing.assert_array_equal(out, image)
+    out, base = lock_colour(image, np.zeros_like(region), parse_colour("red"))
+    assert base is None and out is not image
+
+
+def test_base_colour_prefers_the_largest_cluster_near_the_target():
+    rng = np.random.default_rng(1)
+    a = lab([150, 20, 30]) + rng.normal(0, 1.5, (600, 3)).astype(np.float32)
+    b = lab([210, 40, 40]) + rng.normal(0, 1.5, (300, 3)).astype(np.float32)
+    far = lab([20, 200, 20]) + rng.normal(0, 1.5, (2000, 3)).astype(np.float32)
+    pixels = np.concatenate([a, b, far])
+    found = base_colour(pixels, parse_colour("red"))
+    np.testing.assert_allclose(found, lab([150, 20, 30]), atol=1.0)
+    # Mostly something else (a green garment asked red): too few pixels near red.
+    assert base_colour(np.concatenate([b[:50], far]), parse_colour("red")) is None
+
+
+def test_skin_tone():
+    image = np.zeros((20, 20, 3), np.uint8)
+    image[:10] = (200, 150, 120)
+    face = np.zeros((20, 20), bool)
+    face[:5, :5] = True
+    np.testing.assert_allclose(skin_tone(image, face), lab([200, 150, 120]), atol=1e-3)
+    face[:] = False
+    face[0, :10] = True
+    assert skin_tone(image, face) is None
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(radius=(25.0, 12.0)), "radius"),
+        (dict(radius=(0.0, float("inf"))), "radius"),
+        (dict(search=0.0), "search"),
+        (dict(smooth=-1.0), "smooth"),
+        (dict(strength=1.5), "strength"),
+    ],
+)
+def test_lock_argument_errors(kwargs, match):
+    image, region, *_ = garment_scene()
+    with pytest.raises(ValueError, match=match):
+        lock_colour(image, region, parse_colour("red"), **kwargs)
+    with pytest.raises(ValueError, match="region"):
+        lock_colour(image, region[:10], parse_colour("red"))
+    with pytest.raises(ValueError, match="uint8"):
+        lock_colour(image.astype(float), region, parse_colour("red"))
