@@ -1,8 +1,9 @@
-"""Choose the colour lock's search and fall-off radii on the validation split (never on test).
+"""Choose the colour lock's setting on the validation split (never on test).
 
 Renders ``--n`` validation world pairs once with the lock off (the render recipe otherwise,
 background restore included), then applies :func:`tryon.pipeline.colour_lock.lock_colour`
-with each ``search`` radius and ``(full, none)`` fall-off of the sweep to the same renders,
+with each setting of :data:`VARIANTS` (search radius, ``(full, none)`` fall-off, neighbourhood
+smoothing, strength) to the same renders,
 exactly where the pipeline applies it (the agnostic mask minus the clean plate, with the
 prepared person's skin tone), and judges every variant as ``tryon eval`` does:
 
@@ -10,11 +11,13 @@ prepared person's skin tone), and judges every variant as ``tryon eval`` does:
   overall and split into solid and patterned garments;
 * **pattern / type**: the attribute classifiers (``weights/eval-classifiers``) on the garment
   crop (what a lock that smears a print or recolours skin would lower);
-* **L1 in mask**: mean absolute error against the true target over the agnostic mask.
+* **L1 in mask**: mean absolute error against the true target over the agnostic mask;
+
+and counts, per judge, the pairs each setting gains and loses against the lock off.
 
 Run::
 
-    .venv/bin/python benchmarks/bench_colour_lock.py --n 80 --json sweep.json
+    .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --json sweep.json
 
 Prints a Markdown report.
 """
@@ -59,7 +62,7 @@ VARIANTS = [
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=80, help="validation pairs (default 80)")
+    parser.add_argument("--n", type=int, default=240, help="validation pairs (default 240)")
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
