@@ -185,3 +185,12 @@ def test_lock_argument_errors(kwargs, match):
         lock_colour(image, region[:10], parse_colour("red"))
     with pytest.raises(ValueError, match="uint8"):
         lock_colour(image.astype(float), region, parse_colour("red"))
+
+
+def test_base_colour_of_a_huge_region_is_searched_on_a_stride():
+    """Millions of pixels (a large photo's garment) give the same base as a tenth of them."""
+    rng = np.random.default_rng(2)
+    base = lab([150, 20, 30])
+    pixels = base + rng.normal(0, 2.0, (2_000_000, 3)).astype(np.float32)
+    found = base_colour(pixels, parse_colour("red"))
+    np.testing.assert_allclose(found, base, atol=0.5)

@@ -50,6 +50,8 @@ STRENGTH = 0.75
 SKIN_EXCLUSION = 10.0
 #: Fraction of the region's pixels that must lie near the target for the lock to act.
 MIN_FRACTION = 0.05
+#: At most about this many pixels enter the base-colour search (evenly strided beyond it).
+MAX_SEARCH_PIXELS = 200_000
 #: CIELAB bin size for the base-colour search, and its mean-shift radius and iterations.
 _BIN = 6.0
 _MEAN_SHIFT_RADIUS = 12.0
@@ -147,6 +149,10 @@ def base_colour(
     candidates = pixels[near]
     if len(candidates) == 0 or len(candidates) < MIN_FRACTION * len(pixels):
         return None
+    # A large photo's region can hold millions of pixels; a deterministic stride keeps the
+    # search fast and leaves regions up to MAX_SEARCH_PIXELS (a 512x384 world image's is
+    # ~25k) exactly as they are.
+    candidates = candidates[:: max(1, len(candidates) // MAX_SEARCH_PIXELS)]
     bins = np.floor(candidates / _BIN).astype(np.int64)
     _, inverse, counts = np.unique(bins, axis=0, return_inverse=True, return_counts=True)
     centre = candidates[inverse.reshape(-1) == np.argmax(counts)].mean(axis=0)
