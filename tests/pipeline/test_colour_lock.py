@@ -135,6 +135,20 @@ def test_skin_guard_keeps_skin_near_the_garment_colour():
     assert (guarded[body] != image[body]).any()
 
 
+def test_pixels_the_lock_does_not_move_stay_bit_exact():
+    """Far from the base colour (weight 0) a pixel is not sent through CIELAB and back, which
+    would move some 8-bit values by one."""
+    rng = np.random.default_rng(3)
+    image, region, body, *_ = garment_scene()
+    noise = np.zeros_like(region)
+    noise[12:20, 12:48] = True  # a patch of random colours, mostly far from the garment's
+    image[noise] = rng.integers(0, 256, (int(noise.sum()), 3), dtype=np.uint8)
+    out, base = lock_colour(image, region, parse_colour("red"), smooth=0.0)
+    far = noise & (np.linalg.norm(rgb_to_lab(image) - base, axis=-1) > 36)
+    assert far.sum() > 100
+    np.testing.assert_array_equal(out[far], image[far])
+
+
 def test_no_base_near_the_target_leaves_the_render():
     image, region, *_ = garment_scene()
     out, base = lock_colour(image, region, parse_colour("sky blue"), None)

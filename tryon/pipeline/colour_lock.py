@@ -191,7 +191,7 @@ def lock_colour(
 
     Returns:
         ``(locked, base)``: a new uint8 image, equal to ``image`` bit for bit outside
-        ``region``, and the base colour found (CIELAB ``(3,)``), or ``(image copy, None)``
+        ``region`` and wherever the shift is zero, and the base colour found (CIELAB ``(3,)``), or ``(image copy, None)``
         when the render has no base colour near the target.
     """
     image = np.asarray(image)
@@ -228,6 +228,7 @@ def lock_colour(
         to_skin = np.linalg.norm(lab - skin, axis=-1)
         weight *= _smoothstep((to_skin - distance) / _SKIN_SOFTNESS + 0.5)
     shifted = lab + (strength * weight)[..., None] * (target - base)
+    moved = inside & (weight > 0)  # the rest skip the Lab round trip: bit-exact, not +-1
     window = out[box]
-    window[inside] = lab_to_rgb(shifted[inside])
+    window[moved] = lab_to_rgb(shifted[moved])
     return out, base
