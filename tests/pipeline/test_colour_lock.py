@@ -14,6 +14,7 @@ from tryon.pipeline.colour_lock import (
     lock_colour,
     parse_colour,
     prompt_colour,
+    prompt_target,
     rgb_to_lab,
     skin_tone,
 )
@@ -27,6 +28,8 @@ def test_prompt_colour_reads_the_first_named_colour():
     assert prompt_colour("a sky blue dress") == "sky blue"
     assert prompt_colour("a wine skirt with white dots") == "burgundy"
     assert prompt_colour("a linen shirt with short sleeves") is None
+    np.testing.assert_allclose(prompt_target("a wine skirt"), colour("burgundy").lab, atol=1e-4)
+    assert prompt_target("a linen shirt with short sleeves") is None
 
 
 def test_parse_colour_names_hex_and_triples():

@@ -97,10 +97,9 @@ def parse_colour(value) -> np.ndarray:
         if match:
             rgb = [int(match.group(1)[i : i + 2], 16) for i in (0, 2, 4)]
             return rgb_to_lab(np.array(rgb, dtype=np.uint8))
-        from tryon.data.captions import parse_caption
         from tryon.data.palette import colour
 
-        name = parse_caption(value).get("colour")
+        name = prompt_colour(value)
         if name is None or not value.strip():
             raise ValueError(
                 f"unknown colour {value!r}: give a palette colour (e.g. 'navy'), '#RRGGBB' "
@@ -117,6 +116,12 @@ def parse_colour(value) -> np.ndarray:
     raise TypeError(
         f"a colour must be a name, '#RRGGBB' or an (r, g, b) triple, got {type(value).__name__}"
     )
+
+
+def prompt_target(prompt: str) -> np.ndarray | None:
+    """CIELAB ``(3,)`` of the colour ``prompt`` names (:func:`prompt_colour`), or None."""
+    name = prompt_colour(prompt)
+    return None if name is None else parse_colour(name)
 
 
 def skin_tone(image: np.ndarray, face: np.ndarray) -> np.ndarray | None:

@@ -42,7 +42,7 @@ from tryon.models.matcher import GarmentTextMatcher
 from tryon.models.pooled_text import unet_text_kwargs, uses_pooled_text
 from tryon.models.refiner import Refiner
 from tryon.models.text_encoder import PackagedBertModel, TextEmbeddings, encode_text
-from tryon.pipeline.colour_lock import lock_colour, parse_colour, prompt_colour, skin_tone
+from tryon.pipeline.colour_lock import lock_colour, parse_colour, prompt_target, skin_tone
 from tryon.pipeline.composite import clean_plate, composite, feather_mask, restore_background
 from tryon.pipeline.conditioning import (
     AGNOSTIC_FILL,
@@ -154,8 +154,7 @@ def _lock_targets(garment_colour, prompts, n_prompts: int, colour_lock: bool) ->
         return [parse_colour(garment_colour)] * n_prompts
     if not colour_lock or prompts is None:
         return [None] * n_prompts
-    names = [prompt_colour(p) for p in prompts]
-    return [None if name is None else parse_colour(name) for name in names]
+    return [prompt_target(p) for p in prompts]
 
 
 def _stage_clock(device: torch.device):
