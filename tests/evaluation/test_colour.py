@@ -7,6 +7,7 @@ import pytest
 
 from tryon.evaluation.colour import (
     ciede2000,
+    colour_share,
     dominant_colour,
     garment_mean_colour,
     lab_to_srgb,
@@ -139,3 +140,18 @@ def test_garment_mean_and_dominant_colour():
     assert float(ciede2000(mean, pal["red"])) > 5.0  # the mean is pulled towards white
     assert garment_mean_colour(image, np.zeros((10, 10), bool)) is None
     assert dominant_colour(image, np.zeros((10, 10), bool), pal) == (None, None)
+
+
+def test_colour_share_counts_the_second_colours_pixels():
+    pal = _toy_palette()
+    image = np.zeros((10, 10, 3), np.uint8)
+    image[:, :] = (200, 30, 40)
+    image[:, 7:] = (245, 245, 245)  # 30% white stripe
+    mask = np.ones((10, 10), bool)
+    assert colour_share(image, mask, pal, "white") == pytest.approx(0.3)
+    assert colour_share(image, mask, pal, "red") == pytest.approx(0.7)
+    mask[:, :5] = False  # only the garment's pixels vote: 3 of its 5 columns are white
+    assert colour_share(image, mask, pal, "white") == pytest.approx(0.6)
+    assert colour_share(image, np.zeros((10, 10), bool), pal, "white") is None
+    with pytest.raises(KeyError, match="mauve"):
+        colour_share(image, mask, pal, "mauve")

@@ -9,12 +9,13 @@ import pytest
 import torch
 
 from tryon.cli import main
-from tryon.evaluation.baselines import GroundTruthMethod
+from tryon.evaluation.baselines import GroundTruthMethod, MethodOutput
 from tryon.evaluation.classifiers import AttributeClassifier
 from tryon.evaluation.harness import (
     build_judges,
     evaluate_split,
     recall_at_1,
+    second_colour_asked,
     world_samples,
 )
 from tryon.evaluation.report import compare_reports, load_report
@@ -59,6 +60,56 @@ def test_ground_truth_method_reaches_the_ceiling():
     assert s["ssim"] == pytest.approx(1.0) and s["psnr"] == 100.0 and s["masked_l1"] == 0.0
     assert s["colour_accuracy"] == s["ground_truth"]["colour_accuracy"]
     assert len(res.grid) == 3 and len(res.records) == 3
+
+
+class _BaseColourOnly:
+    """A try-on that gets the garment's base colour right and drops its print: the true
+    target with the garment filled with the palette's base colour."""
+
+    name = "base colour only"
+    needs_target = True
+    target = None
+
+    def __init__(self, samples, palette_srgb):
+        self.by_prompt = {s.prompt: s for s in samples}
+        self.palette_srgb = palette_srgb
+
+    def run(self, analysis, prompt, category, generator=None):
+        sample = self.by_prompt[prompt]
+        image = sample.target.copy()
+        image[sample.garment_mask] = self.palette_srgb[sample.attributes["colour"]]
+        return MethodOutput(image, sample.agnostic_mask)
+
+
+def test_second_colour_is_judged_only_where_the_prompt_names_it():
+    from tryon.data.palette import PALETTE
+
+    samples = world_samples("test", 19, seed=0, size=(128, 96))
+    judges = build_judges(classifier_dir=None, fid=False)
+    asked = {s.index: second_colour_asked(s, judges.palette) for s in samples}
+    # "an orange long-sleeved shirt with a pink floral print" names its print's colour;
+    # "a flared ... stone flower-print skirt" has a navy print it does not name.
+    assert asked[12] == "pink" and samples[14].attributes["colour2"] == "navy"
+    assert asked[14] is None and asked[0] is None  # a solid garment has none
+    named = [s for s in samples if asked[s.index]]
+    assert len(named) >= 3
+
+    truth = evaluate_split(GroundTruthMethod(), named, judges).summary
+    assert truth["second_colour_n"] == len(named)
+    assert truth["second_colour_accuracy"] == 1.0
+    assert truth["ground_truth"]["second_colour_accuracy"] == 1.0
+    assert 0.05 < truth["second_colour_share"] < 0.6
+
+    srgb = {name: np.asarray(c.srgb, np.uint8) for name, c in PALETTE.items()}
+    flat = evaluate_split(_BaseColourOnly(named, srgb), named, judges)
+    assert flat.summary["colour_accuracy"] == 1.0
+    assert flat.summary["second_colour_accuracy"] == 0.0
+    assert flat.summary["second_colour_share"] == 0.0
+    assert flat.summary["ground_truth"]["second_colour_accuracy"] == 1.0
+    assert all(r["asked"]["colour2"] == asked[r["index"]] for r in flat.records)
+
+    solid = evaluate_split(GroundTruthMethod(), samples[:3], judges).summary
+    assert solid["second_colour_accuracy"] is None and solid["second_colour_n"] == 0
 
 
 @pytest.fixture(scope="module")

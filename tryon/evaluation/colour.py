@@ -271,20 +271,24 @@ def garment_mean_colour(image: np.ndarray, mask: np.ndarray) -> np.ndarray | Non
     return pixels.mean(axis=0)
 
 
-def dominant_colour(
+def palette_votes(
     image: np.ndarray, mask: np.ndarray, palette: Mapping[str, np.ndarray]
-) -> tuple[str, np.ndarray] | tuple[None, None]:
-    """The garment's dominant colour: per-pixel nearest-palette vote.
+) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+    """Each garment pixel's vote for its nearest palette colour (CIEDE2000).
 
-    Each masked pixel votes for its nearest palette colour (CIEDE2000); the winner's name and
-    the mean Lab of the pixels that voted for it are returned. Unlike the plain mean it is not
-    pulled towards the second colour of a striped, checked or dotted garment. ``(None, None)``
-    for an empty mask. Pixels are subsampled to at most 20,000 (deterministic stride), and
-    each distinct RGB value is classified once.
+    Args:
+        image: ``(H, W, 3)`` uint8 sRGB; mask: ``(H, W)`` bool garment pixels;
+        palette: ``name -> CIELAB (3,)`` (:func:`palette_lab`).
+
+    Returns:
+        ``(names, votes, lab)``: the palette's names, ``(N,)`` int indices into them, and the
+        ``(N, 3)`` CIELAB of the N voting pixels; None for an empty mask. Pixels are subsampled
+        to at most 20,000 (deterministic stride), and each distinct RGB value is classified
+        once.
     """
     rgb = _masked_rgb(image, mask)
     if len(rgb) == 0:
-        return None, None
+        return None
     rgb = rgb[:: max(1, len(rgb) // 20_000)]
     packed = (rgb[:, 0].astype(np.int32) << 16) | (rgb[:, 1].astype(np.int32) << 8) | rgb[:, 2]
     unique, inverse = np.unique(packed, return_inverse=True)
@@ -292,6 +296,41 @@ def dominant_colour(
     unique_lab = srgb_to_lab(unique_rgb.astype(np.uint8))
     names, table = _palette_table(palette)
     nearest = np.argmin(ciede2000(unique_lab[:, None, :], table), axis=-1)
-    votes = nearest[inverse.reshape(-1)]
+    inverse = inverse.reshape(-1)
+    return names, nearest[inverse], unique_lab[inverse]
+
+
+def dominant_colour(
+    image: np.ndarray, mask: np.ndarray, palette: Mapping[str, np.ndarray]
+) -> tuple[str, np.ndarray] | tuple[None, None]:
+    """The garment's dominant colour: the winner of :func:`palette_votes`.
+
+    Returns the winner's name and the mean Lab of the pixels that voted for it. Unlike the
+    plain mean it is not pulled towards the second colour of a striped, checked or dotted
+    garment. ``(None, None)`` for an empty mask.
+    """
+    voted = palette_votes(image, mask, palette)
+    if voted is None:
+        return None, None
+    names, votes, lab = voted
     winner = int(np.argmax(np.bincount(votes, minlength=len(names))))
-    return names[winner], unique_lab[inverse.reshape(-1)][votes == winner].mean(axis=0)
+    return names[winner], lab[votes == winner].mean(axis=0)
+
+
+def colour_share(
+    image: np.ndarray, mask: np.ndarray, palette: Mapping[str, np.ndarray], name: str
+) -> float | None:
+    """Fraction in ``[0, 1]`` of the garment's pixels whose nearest palette colour is ``name``
+    (:func:`palette_votes`): how much of a print's second colour is there. None for an empty
+    mask.
+
+    Raises:
+        KeyError: ``name`` is not in ``palette``.
+    """
+    if name not in palette:
+        raise KeyError(f"{name!r} is not a palette colour")
+    voted = palette_votes(image, mask, palette)
+    if voted is None:
+        return None
+    names, votes, _ = voted
+    return float(np.mean(votes == names.index(name)))

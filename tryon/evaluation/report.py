@@ -42,6 +42,7 @@ TABLE_METRICS: tuple[tuple[str, str, str, bool | None], ...] = (
     ("preservation_max", "preservation (max px change)", "{:d}", False),
     ("colour_accuracy", "colour acc", "{:.3f}", True),
     ("colour_de00_median", "median ΔE00", "{:.1f}", False),
+    ("second_colour_accuracy", "2nd colour acc", "{:.3f}", True),
     ("type_accuracy", "type acc", "{:.3f}", True),
     ("sleeve_accuracy", "sleeve acc", "{:.3f}", True),
     ("pattern_accuracy", "pattern acc", "{:.3f}", True),
@@ -51,6 +52,7 @@ TABLE_METRICS: tuple[tuple[str, str, str, bool | None], ...] = (
 GT_METRICS = (
     "colour_accuracy",
     "colour_de00_median",
+    "second_colour_accuracy",
     "type_accuracy",
     "sleeve_accuracy",
     "pattern_accuracy",
@@ -58,6 +60,7 @@ GT_METRICS = (
 )
 CHART_METRICS: tuple[tuple[str, str], ...] = (
     ("colour_accuracy", "colour accuracy"),
+    ("second_colour_accuracy", "2nd colour accuracy"),
     ("type_accuracy", "type accuracy"),
     ("sleeve_accuracy", "sleeve accuracy"),
     ("pattern_accuracy", "pattern accuracy"),
