@@ -127,11 +127,17 @@ def test_nearest_palette_on_project_palette_is_100_percent():
     assert list(names) == list(pal)
 
 
-def test_garment_mean_and_dominant_colour():
-    pal = _toy_palette()
+def _red_with_white_stripe() -> np.ndarray:
+    """A 10x10 toy-palette red garment whose last 3 columns (30 %) are a white stripe."""
     image = np.zeros((10, 10, 3), np.uint8)
     image[:, :] = (200, 30, 40)
-    image[:, 7:] = (245, 245, 245)  # 30% white stripe
+    image[:, 7:] = (245, 245, 245)
+    return image
+
+
+def test_garment_mean_and_dominant_colour():
+    pal = _toy_palette()
+    image = _red_with_white_stripe()
     mask = np.ones((10, 10), bool)
     name, lab = dominant_colour(image, mask, pal)
     assert name == "red"
@@ -144,9 +150,7 @@ def test_garment_mean_and_dominant_colour():
 
 def test_colour_share_counts_the_second_colours_pixels():
     pal = _toy_palette()
-    image = np.zeros((10, 10, 3), np.uint8)
-    image[:, :] = (200, 30, 40)
-    image[:, 7:] = (245, 245, 245)  # 30% white stripe
+    image = _red_with_white_stripe()
     mask = np.ones((10, 10), bool)
     assert colour_share(image, mask, pal, "white") == pytest.approx(0.3)
     assert colour_share(image, mask, pal, "red") == pytest.approx(0.7)
