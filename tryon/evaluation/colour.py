@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -271,20 +272,49 @@ def garment_mean_colour(image: np.ndarray, mask: np.ndarray) -> np.ndarray | Non
     return pixels.mean(axis=0)
 
 
+@dataclass(frozen=True)
+class PaletteVotes:
+    """Each garment pixel's vote for its nearest palette colour (:func:`palette_votes`).
+
+    Attributes:
+        names: the palette's names.
+        votes: ``(N,)`` int indices into ``names``, one per voting pixel.
+        lab: ``(N, 3)`` CIELAB of the voting pixels.
+    """
+
+    names: list[str]
+    votes: np.ndarray
+    lab: np.ndarray
+
+    def dominant(self) -> tuple[str, np.ndarray]:
+        """The winner's name and the mean Lab ``(3,)`` of the pixels that voted for it."""
+        winner = int(np.argmax(np.bincount(self.votes, minlength=len(self.names))))
+        return self.names[winner], self.lab[self.votes == winner].mean(axis=0)
+
+    def share(self, name: str) -> float:
+        """Fraction in ``[0, 1]`` of the votes that went to ``name``.
+
+        Raises:
+            KeyError: ``name`` is not in the palette.
+        """
+        if name not in self.names:
+            raise KeyError(f"{name!r} is not a palette colour")
+        return float(np.mean(self.votes == self.names.index(name)))
+
+
 def palette_votes(
     image: np.ndarray, mask: np.ndarray, palette: Mapping[str, np.ndarray]
-) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+) -> PaletteVotes | None:
     """Each garment pixel's vote for its nearest palette colour (CIEDE2000).
 
     Args:
-        image: ``(H, W, 3)`` uint8 sRGB; mask: ``(H, W)`` bool garment pixels;
+        image: ``(H, W, 3)`` uint8 sRGB.
+        mask: ``(H, W)`` bool, the garment's pixels.
         palette: ``name -> CIELAB (3,)`` (:func:`palette_lab`).
 
     Returns:
-        ``(names, votes, lab)``: the palette's names, ``(N,)`` int indices into them, and the
-        ``(N, 3)`` CIELAB of the N voting pixels; None for an empty mask. Pixels are subsampled
-        to at most 20,000 (deterministic stride), and each distinct RGB value is classified
-        once.
+        The votes, or None for an empty mask. Pixels are subsampled to at most 20,000
+        (deterministic stride), and each distinct RGB value is classified once.
     """
     rgb = _masked_rgb(image, mask)
     if len(rgb) == 0:
@@ -297,7 +327,7 @@ def palette_votes(
     names, table = _palette_table(palette)
     nearest = np.argmin(ciede2000(unique_lab[:, None, :], table), axis=-1)
     inverse = inverse.reshape(-1)
-    return names, nearest[inverse], unique_lab[inverse]
+    return PaletteVotes(names, nearest[inverse], unique_lab[inverse])
 
 
 def dominant_colour(
@@ -309,12 +339,8 @@ def dominant_colour(
     plain mean it is not pulled towards the second colour of a striped, checked or dotted
     garment. ``(None, None)`` for an empty mask.
     """
-    voted = palette_votes(image, mask, palette)
-    if voted is None:
-        return None, None
-    names, votes, lab = voted
-    winner = int(np.argmax(np.bincount(votes, minlength=len(names))))
-    return names[winner], lab[votes == winner].mean(axis=0)
+    votes = palette_votes(image, mask, palette)
+    return (None, None) if votes is None else votes.dominant()
 
 
 def colour_share(
@@ -329,8 +355,5 @@ def colour_share(
     """
     if name not in palette:
         raise KeyError(f"{name!r} is not a palette colour")
-    voted = palette_votes(image, mask, palette)
-    if voted is None:
-        return None
-    names, votes, _ = voted
-    return float(np.mean(votes == names.index(name)))
+    votes = palette_votes(image, mask, palette)
+    return None if votes is None else votes.share(name)

@@ -51,11 +51,11 @@ import torch
 
 from tryon.evaluation.baselines import GroundTruthMethod, MethodOutput
 from tryon.evaluation.colour import (
+    PaletteVotes,
     ciede2000,
-    colour_share,
-    dominant_colour,
     garment_mean_colour,
     palette_lab,
+    palette_votes,
 )
 from tryon.evaluation.metrics import (
     RealismMetrics,
@@ -323,11 +323,14 @@ def build_judges(
 # ---------------------------------------------------------------------------------------------
 
 
-def _colour_record(image, mask, asked: str | None, palette) -> dict[str, Any]:
-    """Dominant and mean colour of ``image`` under ``mask`` against the asked colour."""
-    if asked is None or asked not in palette or not np.asarray(mask).any():
+def _colour_record(
+    votes: PaletteVotes | None, image, mask, asked: str | None, palette
+) -> dict[str, Any]:
+    """Dominant and mean colour of ``image`` under ``mask`` against the asked colour;
+    ``votes`` is :func:`palette_votes` of the same pixels (None: an empty mask)."""
+    if asked is None or asked not in palette or votes is None:
         return {"colour_pred": None, "colour_correct": None, "colour_de00": None}
-    name, lab = dominant_colour(image, mask, palette)
+    name, lab = votes.dominant()
     mean = garment_mean_colour(image, mask)
     return {
         "colour_pred": name,
@@ -348,12 +351,12 @@ def second_colour_asked(sample: WorldSample, palette) -> str | None:
     return colour2
 
 
-def _second_colour_record(image, mask, asked: str | None, palette) -> dict[str, Any]:
-    """Share of the asked second colour among the garment's palette votes, and whether it
+def _second_colour_record(votes: PaletteVotes | None, asked: str | None) -> dict[str, Any]:
+    """Share of the asked second colour among the garment's palette ``votes``, and whether it
     reaches :data:`SECOND_COLOUR_SHARE`."""
-    share = None if asked is None else colour_share(image, mask, palette, asked)
-    if share is None:
+    if asked is None or votes is None:
         return {"colour2_share": None, "colour2_shown": None}
+    share = votes.share(asked)
     return {"colour2_share": share, "colour2_shown": bool(share >= SECOND_COLOUR_SHARE)}
 
 
@@ -426,14 +429,15 @@ def evaluate_split(
             "preservation": preservation_error(out.image, sample.source, out.mask),
             "matcher_score": out.score,
         }
-        rec.update(_colour_record(out.image, sample.garment_mask, asked, judges.palette))
-        gt_colour = _colour_record(sample.target, sample.garment_mask, asked, judges.palette)
+        mask = sample.garment_mask  # each image's palette votes serve both colour judges
+        votes = palette_votes(out.image, mask, judges.palette)
+        rec.update(_colour_record(votes, out.image, mask, asked, judges.palette))
+        rec.update(_second_colour_record(votes, asked2))
+        gt_votes = palette_votes(sample.target, mask, judges.palette)
+        gt_colour = _colour_record(gt_votes, sample.target, mask, asked, judges.palette)
         rec["gt_colour_correct"] = gt_colour["colour_correct"]
         rec["gt_colour_de00"] = gt_colour["colour_de00"]
-        rec.update(_second_colour_record(out.image, sample.garment_mask, asked2, judges.palette))
-        gt_colour2 = _second_colour_record(
-            sample.target, sample.garment_mask, asked2, judges.palette
-        )
+        gt_colour2 = _second_colour_record(gt_votes, asked2)
         rec["gt_colour2_share"] = gt_colour2["colour2_share"]
         rec["gt_colour2_shown"] = gt_colour2["colour2_shown"]
         records.append(rec)
@@ -603,7 +607,8 @@ def _real_photo_runs(method, judges, photos, prompts, category, seed, analyzer):
                 "preservation": preservation_error(out.image, image, out.mask),
                 "changed_fraction_of_mask": float(region.sum() / max(1, out.mask.sum())),
             }
-            rec.update(_colour_record(out.image, region, asked, judges.palette))
+            votes = palette_votes(out.image, region, judges.palette)
+            rec.update(_colour_record(votes, out.image, region, asked, judges.palette))
             records.append(rec)
             outputs.append(out.image)
         rows.append((name, image, outputs))

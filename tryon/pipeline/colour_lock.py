@@ -196,8 +196,9 @@ def lock_colour(
 
     Returns:
         ``(locked, base)``: a new uint8 image, equal to ``image`` bit for bit outside
-        ``region`` and wherever the shift is zero, and the base colour found (CIELAB ``(3,)``), or ``(image copy, None)``
-        when the render has no base colour near the target.
+        ``region`` and wherever the shift is zero, and the base colour found (CIELAB
+        ``(3,)``), or ``(image copy, None)`` when the render has no base colour near the
+        target.
     """
     image = np.asarray(image)
     region = np.asarray(region)
