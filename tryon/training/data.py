@@ -36,6 +36,63 @@ def garment_box(item: dict, size: tuple[int, int], margin: float):
     return garment_crop_box(mask, keypoints, size, margin=margin)
 
 
+def names_two_colours(caption: str) -> bool:
+    """Whether ``caption`` names a print's second colour ("navy with white dots"), the
+    prompts the evaluation scores second-colour accuracy on."""
+    from tryon.data.captions import parse_caption
+
+    return parse_caption(caption).get("colour2") is not None
+
+
+class TwoColourOversampled(torch.utils.data.Dataset):
+    """A world pair data set with more pairs whose caption names two colours.
+
+    The small latent model draws prints with a named second colour worst (the colour-lock
+    write-up), and the world draws them for only about a third of its pairs. Item ``i`` is,
+    with probability ``share`` (decided by ``(seed, i)``), the first such pair at or after a
+    random index (wrapping around); otherwise pair ``i`` itself. Deterministic in
+    ``(seed, i)``, so a resumed run sees the same items.
+
+    Args:
+        pairs: a data set with ``pair_spec(i).caption`` (:class:`tryon.data.WorldPairDataset`).
+        share: probability in ``[0, 1)`` that an item is redrawn.
+        seed: non-negative int.
+    """
+
+    #: A world has about one such pair in three; a scan this long that finds none means the
+    #: data set has (almost) none, which is an error rather than a slow loop.
+    MAX_SCAN = 1000
+
+    def __init__(self, pairs, share: float, seed: int = 0):
+        if not 0.0 <= share < 1.0:
+            raise ValueError(f"share must be in [0, 1), got {share!r}")
+        if not hasattr(pairs, "pair_spec"):
+            raise TypeError("pairs must have pair_spec(i) (a WorldPairDataset)")
+        self.pairs, self.share, self.seed = pairs, float(share), int(seed)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def source_index(self, index: int) -> int:
+        """The index into ``pairs`` that item ``index`` is."""
+        index = int(index)
+        rng = np.random.default_rng([self.seed, index])
+        if rng.random() >= self.share:
+            return index
+        n = len(self.pairs)
+        start = int(rng.integers(n))
+        for step in range(min(n, self.MAX_SCAN)):
+            candidate = (start + step) % n
+            if names_two_colours(self.pairs.pair_spec(candidate).caption):
+                return candidate
+        raise ValueError(
+            f"no pair naming two colours within {min(n, self.MAX_SCAN)} pairs of index {start}"
+        )
+
+    def __getitem__(self, index: int) -> dict:
+        return self.pairs[self.source_index(index)]
+
+
 class GarmentCropDataset(torch.utils.data.Dataset):
     """Garment crops of try-on pairs at ``resolution`` x ``resolution``.
 

@@ -25,7 +25,10 @@ class DataConfig:
     recipe's, so training sees the framing inference uses. ``vae_crops`` (``vae`` stage):
     ``"frame"`` cuts the random crops from whole frames, ``"garment"`` from the pipeline's
     garment crop of each frame at ``garment_resolution`` (the render recipe's resolution), the
-    scale the VAE works at inside the pipeline.
+    scale the VAE works at inside the pipeline. ``two_colour_share`` (world only, in
+    ``[0, 1)``): the fraction of items redrawn as pairs whose caption names a print's two
+    colours ("navy with white dots"; :class:`tryon.training.data.TwoColourOversampled`), on
+    top of those the world draws anyway (about a third); 0 keeps the world's mix.
     """
 
     source: Literal["world", "folder"] = "world"
@@ -40,6 +43,15 @@ class DataConfig:
     num_workers: int = 0
     vae_crops: Literal["frame", "garment"] = "frame"
     garment_resolution: int = 256
+    two_colour_share: float = 0.0
+
+    def __post_init__(self):
+        if not 0.0 <= self.two_colour_share < 1.0:  # also catches NaN
+            raise ValueError(
+                f"data.two_colour_share must be in [0, 1), got {self.two_colour_share!r}"
+            )
+        if self.two_colour_share and self.source != "world":
+            raise ValueError("data.two_colour_share needs data.source = 'world'")
 
 
 @dataclass

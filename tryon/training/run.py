@@ -18,9 +18,14 @@ def build_pairs(recipe: TrainRecipe):
     if data.source == "world":
         from tryon.data import WorldPairDataset
 
-        return WorldPairDataset(
+        pairs = WorldPairDataset(
             split=data.split, size=tuple(data.frame), length=data.length, seed=data.seed
         )
+        if data.two_colour_share:
+            from tryon.training.data import TwoColourOversampled
+
+            pairs = TwoColourOversampled(pairs, data.two_colour_share, seed=data.seed)
+        return pairs
     if not data.folder:
         raise ValueError(
             "data.source = 'folder' needs data.folder (a folder in the real-data layout)"
