@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tryon.data.captions import exact_caption, natural_caption, parse_caption
+from tryon.data.captions import exact_caption, names_two_colours, natural_caption, parse_caption
 from tryon.data.garments import ATTRIBUTE_KEYS, GarmentSpec, sample_garment
 
 
@@ -81,3 +81,10 @@ def test_bad_captions_and_attributes():
     assert set(jeans) == set(ATTRIBUTE_KEYS)
     assert (jeans["pattern"], jeans["fit"], jeans["sleeve"]) == ("denim", "regular", "none")
     assert exact_caption(jeans) == "type jeans; colour blue; length full"
+
+
+def test_names_two_colours_reads_the_second_colour_of_a_print():
+    assert names_two_colours("a navy shirt with white polka dots")
+    assert names_two_colours("a red and white striped t-shirt")
+    assert not names_two_colours("a navy linen shirt with short sleeves")
+    assert not names_two_colours("a striped navy t-shirt")  # stripes' colour left unnamed

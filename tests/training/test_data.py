@@ -5,17 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tryon.data import WorldPairDataset
+from tryon.data.captions import names_two_colours
 from tryon.recipes import RecipeError
-from tryon.training.data import TwoColourOversampled, names_two_colours
+from tryon.training.data import TwoColourOversampled
 from tryon.training.recipe import load_train_recipe
 from tryon.training.run import build_pairs
-
-
-def test_names_two_colours_reads_the_second_colour_of_a_print():
-    assert names_two_colours("a navy shirt with white polka dots")
-    assert names_two_colours("a red and white striped t-shirt")
-    assert not names_two_colours("a navy linen shirt with short sleeves")
-    assert not names_two_colours("a striped navy t-shirt")  # stripes' colour left unnamed
 
 
 def _share(pairs, indices) -> float:

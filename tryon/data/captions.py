@@ -422,3 +422,10 @@ __all__ = [
     "natural_caption",
     "parse_caption",
 ]
+
+
+def names_two_colours(caption: str) -> bool:
+    """Whether ``caption`` names a print's second colour ("navy with white dots", "red and
+    white stripes"): the prompts the evaluation scores second-colour accuracy on, and the
+    pairs training can oversample (``[data] two_colour_share``)."""
+    return parse_caption(caption).get("colour2") is not None

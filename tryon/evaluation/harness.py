@@ -343,10 +343,10 @@ def _colour_record(
 def second_colour_asked(sample: WorldSample, palette) -> str | None:
     """The target's second colour (a print's, a stripe's) when the prompt names one, else
     None: a prompt that only says "striped" leaves the stripes' colour to the method."""
-    from tryon.data.captions import parse_caption
+    from tryon.data.captions import names_two_colours
 
     colour2 = sample.attributes.get("colour2")
-    if colour2 not in palette or parse_caption(sample.prompt).get("colour2") is None:
+    if colour2 not in palette or not names_two_colours(sample.prompt):
         return None
     return colour2
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from tryon.data.captions import names_two_colours
 from tryon.pipeline.conditioning import AGNOSTIC_FILL
 from tryon.pipeline.crop import crop_keypoints, crop_resize, garment_crop_box
 
@@ -34,14 +35,6 @@ def garment_box(item: dict, size: tuple[int, int], margin: float):
     mask = item["agnostic_mask"][0].numpy() > 0.5
     keypoints = np.asarray(item["keypoints"], dtype=np.float32)
     return garment_crop_box(mask, keypoints, size, margin=margin)
-
-
-def names_two_colours(caption: str) -> bool:
-    """Whether ``caption`` names a print's second colour ("navy with white dots"), the
-    prompts the evaluation scores second-colour accuracy on."""
-    from tryon.data.captions import parse_caption
-
-    return parse_caption(caption).get("colour2") is not None
 
 
 class TwoColourOversampled(torch.utils.data.Dataset):
