@@ -246,3 +246,59 @@ def test_dataclass_fields_without_init_are_not_keys(tmp_path: Path) -> None:
     with pytest.raises(RecipeError, match="unknown key 'b'"):
         recipe_from_dict({"b": 2}, Derived)
     assert recipe_from_dict({"a": 3}, Derived).a == 3
+
+
+def test_extends_lays_a_file_over_its_base_table_by_table(tmp_path: Path) -> None:
+    base = write(tmp_path, FULL, name="base.toml")
+    (tmp_path / "sub").mkdir()
+    middle = write(
+        tmp_path / "sub",
+        'extends = "../base.toml"\nsize = [128, 96]\n[sampler]\nsteps = 12\n',
+        name="middle.toml",
+    )
+    child = write(tmp_path / "sub", 'extends = "middle.toml"\nseeds = [9]\n[sampler]\neta = 0.5\n')
+    full, recipe = load_recipe(base, PipelineRecipe), load_recipe(child, PipelineRecipe)
+    assert recipe.size == (128, 96) and recipe.seeds == [9]  # set by the files on top
+    # a table merges key by key: steps from the middle, eta from the child, the rest the base's
+    assert recipe.sampler == dataclasses.replace(full.sampler, steps=12, eta=0.5)
+    assert recipe == dataclasses.replace(full, size=(128, 96), seeds=[9], sampler=recipe.sampler)
+    assert load_recipe(middle, PipelineRecipe).seeds == full.seeds
+
+
+def test_extends_errors_name_the_chain(tmp_path: Path, monkeypatch) -> None:
+    write(tmp_path, 'weights = "w"\n[sampler]\nsteps = "many"\n', name="bad.toml")
+    child = write(tmp_path, 'extends = "bad.toml"\n', name="child.toml")
+    with pytest.raises(
+        RecipeError, match=r"child\.toml extending .*bad\.toml: key 'sampler.steps'"
+    ):
+        load_recipe(child, PipelineRecipe)
+    # a recipe name is looked up like find_recipe's, beside the file first
+    (tmp_path / "pipelines").mkdir()
+    write(tmp_path / "pipelines", 'weights = "named"\n', name="named.toml")
+    monkeypatch.chdir(tmp_path)
+    by_name = write(tmp_path, 'extends = "named"\n', name="by-name.toml")
+    assert load_recipe(by_name, PipelineRecipe).weights == "named"
+    missing = write(tmp_path, 'extends = "nowhere.toml"\n', name="missing.toml")
+    with pytest.raises(
+        RecipeError, match=r"missing\.toml: key 'extends': .*'nowhere\.toml' not found"
+    ):
+        load_recipe(missing, PipelineRecipe)
+    wrong = write(tmp_path, "extends = 3\n", name="wrong.toml")
+    with pytest.raises(RecipeError, match="'extends' must be a recipe path or name, got int 3"):
+        load_recipe(wrong, PipelineRecipe)
+    write(tmp_path, 'extends = "loop-b.toml"\nweights = "a"\n', name="loop-a.toml")
+    write(tmp_path, 'extends = "loop-a.toml"\n', name="loop-b.toml")
+    with pytest.raises(RecipeError, match=r"makes a loop: .*loop-a\.toml -> .*loop-b\.toml -> "):
+        load_recipe(tmp_path / "loop-a.toml", PipelineRecipe)
+    # a dict is not a file: extends means nothing there
+    with pytest.raises(RecipeError, match="unknown key 'extends'"):
+        recipe_from_dict({"weights": "w", "extends": "bad.toml"}, PipelineRecipe)
+
+
+def test_merge_tables_replaces_values_and_merges_tables() -> None:
+    from tryon.recipes import merge_tables
+
+    base = {"a": 1, "t": {"x": 1, "y": [1, 2]}, "keep": True}
+    merged = merge_tables(base, {"a": 2, "t": {"y": [3]}, "new": {"z": 0}})
+    assert merged == {"a": 2, "t": {"x": 1, "y": [3]}, "keep": True, "new": {"z": 0}}
+    assert base == {"a": 1, "t": {"x": 1, "y": [1, 2]}, "keep": True}  # untouched

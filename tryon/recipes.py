@@ -35,7 +35,11 @@ integer, got str 'thirty'``):
   ``cls.KIND`` (unless the dataclass itself has a ``kind`` field); it guards against
   passing a training recipe to the pipeline;
 * ``ValueError``/``TypeError`` raised by the dataclass's own ``__post_init__`` are reported
-  the same way, with the file and the table they came from.
+  the same way, with the file and the table they came from;
+* a file may start from another: ``extends = "base.toml"`` (a path relative to the file, or a
+  recipe name) reads ``base.toml`` first and lays the file's keys on top, table by table
+  (:func:`merge_tables`); a base may extend another, a loop is refused. Errors then name the
+  chain, e.g. ``pipelines/b.toml extending pipelines/a.toml: key ...``.
 
 :func:`recipe_to_dict` and :func:`dump_recipe` go the other way (for saving the exact recipe
 beside trained weights).
@@ -65,6 +69,9 @@ T = TypeVar("T")
 
 #: Where the project's recipes live, relative to the repository root.
 RECIPE_DIR_NAME = "pipelines"
+#: Top-level key of a recipe file naming the recipe it starts from (a path relative to the
+#: file, or a name): the file then gives only what differs.
+EXTENDS_KEY = "extends"
 
 
 class RecipeError(ValueError):
@@ -132,19 +139,62 @@ def load_recipe(path: str | os.PathLike, cls: type[T]) -> T:
 
     Raises:
         FileNotFoundError: the file does not exist.
-        RecipeError: invalid TOML, unknown or missing key, wrong type, wrong ``kind``.
+        RecipeError: invalid TOML, unknown or missing key, wrong type, wrong ``kind``, an
+            ``extends`` that is missing or loops.
         TypeError: ``cls`` is not a dataclass type.
     """
     _check_dataclass_type(cls)
     file = find_recipe(path)
+    chain = [file]
+    data = _read_extended(file, chain)
+    source = " extending ".join(str(f) for f in chain)
+    return recipe_from_dict(data, cls, source=source)
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
     try:
         with open(file, "rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except tomllib.TOMLDecodeError as err:
         raise RecipeError(f"{file}: invalid TOML: {err}") from None
     except UnicodeDecodeError as err:
         raise RecipeError(f"{file}: not UTF-8 text: {err}") from None
-    return recipe_from_dict(data, cls, source=str(file))
+
+
+def _read_extended(file: Path, chain: list[Path]) -> dict[str, Any]:
+    """``file``'s table on top of the recipe its :data:`EXTENDS_KEY` names, recursively.
+    ``chain`` holds the files read so far (``file`` last) and gains each parent."""
+    data = _read_toml(file)
+    if EXTENDS_KEY not in data:
+        return data
+    parent = data.pop(EXTENDS_KEY)
+    if not isinstance(parent, str) or not parent:
+        raise RecipeError(
+            f"{file}: key {EXTENDS_KEY!r} must be a recipe path or name, got {_describe(parent)}"
+        )
+    # a path is read relative to the extending file, so a recipe folder can move as a whole
+    beside = file.parent / parent
+    try:
+        parent_file = beside if beside.is_file() else find_recipe(parent)
+    except FileNotFoundError as err:
+        raise RecipeError(f"{file}: key {EXTENDS_KEY!r}: {err}") from None
+    if parent_file.resolve() in [f.resolve() for f in chain]:
+        loop = " -> ".join(str(f) for f in [*chain, parent_file])
+        raise RecipeError(f"{file}: key {EXTENDS_KEY!r} makes a loop: {loop}")
+    chain.append(parent_file)
+    return merge_tables(_read_extended(parent_file, chain), data)
+
+
+def merge_tables(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override``'s keys on top: tables present in both are merged key by key,
+    any other value (numbers, strings, arrays) is replaced whole. Neither input is changed."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_tables(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def recipe_from_dict(data: Mapping[str, Any], cls: type[T], *, source: str = "<dict>") -> T:

@@ -156,6 +156,8 @@ def test_unet_stage_reduces_loss_on_a_fixed_batch(
     stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
     before, after = _train_on_fixed_batch(recipe, stage, dataset)
     assert after < before, (before, after)
+    # the run's folder holds the recipe it ran, every key resolved
+    assert load_train_recipe(Path(recipe.output_dir) / "recipe.toml") == recipe
     export = Path(recipe.export_dir)
     assert (export / "model_index.json").is_file() and (export / "matcher").is_dir()
     # Exported in float16 (half the size in git), loaded back strictly in float32.
@@ -187,6 +189,25 @@ def test_unet_stage_without_matching_has_no_match_terms(
     recipe.loss.lambda_match = 0.1
     out = stage.losses(batch, torch.Generator().manual_seed(0))
     assert out["match_real"] > 0
+
+
+def test_unet_stage_adds_and_trains_full_res_attention(
+    tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
+):
+    from tryon.models.full_res_attention import has_full_res_attention
+    from tryon.pipeline import TryOnPipeline
+
+    recipe = make_recipe(tmp_path, "unet", max_steps=3)
+    recipe.model.add_full_res_attention = True
+    stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
+    assert has_full_res_attention(stage.unet)
+    Trainer(recipe, stage, fixed_items(GarmentCropDataset(world_pairs, resolution=64), 4)).train(
+        resume=False
+    )
+    trained = stage.accelerator.unwrap_model(stage.unet)
+    assert trained.up_blocks[-1].attentions[0].proj_out.weight.abs().max() > 0  # left zero
+    loaded = TryOnPipeline.from_pretrained(recipe.export_dir)
+    assert has_full_res_attention(loaded.unet)
 
 
 def test_continuing_an_old_pipeline_adds_pooled_text_and_rescales_latents(

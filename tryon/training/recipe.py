@@ -67,6 +67,8 @@ class ModelConfig:
     For a ``unet`` stage continuing a pipeline folder trained before these existed:
     ``add_pooled_text`` gives its UNet the pooled-prompt projection
     (:func:`tryon.models.pooled_text.add_pooled_text`, zero-initialised; fresh UNets have it),
+    ``add_full_res_attention`` gives it prompt cross-attention at the full latent resolution
+    (:func:`tryon.models.full_res_attention.add_full_res_attention`, zero-initialised);
     and ``rescale_latents`` sets its VAE's ``scaling_factor`` to ``1 / std`` of the latents of the
     first ``SCALE_SAMPLES`` (:mod:`tryon.training.stages.vae`) training targets (the VAE stage
     does this at export now).
@@ -81,6 +83,7 @@ class ModelConfig:
     pretrained: str = ""
     decoder_only: bool = False
     add_pooled_text: bool = False
+    add_full_res_attention: bool = False
     rescale_latents: bool = False
     latent_scale: Literal["global", "channel"] = "global"
     vae_encode_dtype: Literal["float32", "bfloat16"] = "float32"

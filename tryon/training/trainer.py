@@ -29,12 +29,15 @@ from diffusers.training_utils import EMAModel
 from tqdm.auto import tqdm
 
 from tryon.io import atomic_write, save_image
+from tryon.recipes import dump_recipe
 from tryon.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from tryon.training.recipe import TrainRecipe
 from tryon.weights import CHECKSUMS_NAME, write_checksums
 
 logger = logging.getLogger(__name__)
 
+#: The resolved recipe a run writes into its output_dir at every start.
+RECIPE_COPY_NAME = "recipe.toml"
 # recipe [optim] lr_schedule -> diffusers.optimization scheduler name (all with linear warm-up)
 _SCHEDULES = {"constant": "constant_with_warmup", "linear": "linear", "cosine": "cosine"}
 
@@ -215,6 +218,9 @@ class Trainer:
         if checkpoint is not None:
             step = load_checkpoint(acc, checkpoint)["step"]
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        if acc.is_main_process:
+            # every key resolved (defaults, extends), so the run can be repeated from its folder
+            dump_recipe(recipe, self.run_dir / RECIPE_COPY_NAME)
         metrics = MetricsLog(self.run_dir / "metrics.csv", step) if acc.is_main_process else None
         writer = self._tensorboard(step)
         sampler = StepBatchSampler(

@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
+from tryon.models.full_res_attention import add_full_res_attention, has_full_res_attention
 from tryon.models.layout import layout_for
 from tryon.models.matcher import symmetric_info_nce
 from tryon.models.pooled_text import add_pooled_text, unet_text_kwargs, uses_pooled_text
@@ -72,6 +73,8 @@ class UnetStage:
             raise ValueError("the unet stage trains the matcher too: the pipeline has none")
         if recipe.model.add_pooled_text and not uses_pooled_text(pipeline.unet):
             pipeline.register_modules(unet=add_pooled_text(pipeline.unet))
+        if recipe.model.add_full_res_attention and not has_full_res_attention(pipeline.unet):
+            pipeline.register_modules(unet=add_full_res_attention(pipeline.unet))
         if recipe.model.rescale_latents:
             rescale_latents(pipeline.vae, recipe)
         self.pipeline = pipeline
