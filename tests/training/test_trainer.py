@@ -210,6 +210,37 @@ def test_unet_stage_adds_and_trains_full_res_attention(
     assert has_full_res_attention(loaded.unet)
 
 
+def test_lr_scale_gives_chosen_parameters_their_own_rate(
+    tmp_path, world_pairs, tiny_pipeline_factory, make_recipe, fixed_items
+):
+    from tryon.training.recipe import OptimConfig
+
+    recipe = make_recipe(tmp_path, "unet")
+    recipe.optim.lr_scale = {"unet.up_blocks": 10.0, "unet.up_blocks.1.resnets": 3.0}
+    stage = UnetStage(recipe, pipeline=tiny_pipeline_factory())
+    dataset = fixed_items(GarmentCropDataset(world_pairs, resolution=64), 4)
+    trainer = Trainer(recipe, stage, dataset)
+    trainer._build()
+    groups = trainer.optimizers["main"].param_groups
+    base = recipe.optim.lr
+    assert [g["initial_lr"] for g in groups] == pytest.approx([base, 3 * base, 10 * base])
+    by_id = {id(p): g["initial_lr"] for g in groups for p in g["params"]}
+    unet = stage.accelerator.unwrap_model(stage.unet)
+    for name, param in unet.named_parameters():  # the longest prefix wins
+        expected = 3 if name.startswith("up_blocks.1.resnets") else 10 if "up_blocks" in name else 1
+        assert by_id[id(param)] == pytest.approx(expected * base), name
+    matcher_params = list(stage.accelerator.unwrap_model(stage.matcher).parameters())
+    assert all(by_id[id(p)] == pytest.approx(base) for p in matcher_params)
+    assert sum(len(g["params"]) for g in groups) == len(by_id)  # each parameter once
+
+    recipe.optim.lr_scale = {"unet.up_blokcs": 10.0}  # a typo trains nothing faster: refused
+    with pytest.raises(ValueError, match="no trained parameter's name starts with"):
+        Trainer(recipe, UnetStage(recipe, pipeline=tiny_pipeline_factory()), dataset)._build()
+    for bad in ({"unet": 0.0}, {"unet": -1.0}, {"": 2.0}, {"unet": float("inf")}):
+        with pytest.raises(ValueError, match="lr_scale maps"):
+            OptimConfig(lr_scale=bad)
+
+
 def test_continuing_an_old_pipeline_adds_pooled_text_and_rescales_latents(
     tmp_path, tiny_pipeline_factory, make_recipe
 ):

@@ -6,6 +6,7 @@ Every number a run depends on lives here, so the recipe plus the command reprodu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -95,7 +96,13 @@ class OptimConfig:
     ``lr`` (``lr_schedule = "constant"``) or decays to 0 at ``max_steps`` (``"linear"``,
     ``"cosine"``). The horizon is the recipe's ``max_steps`` even when ``tryon train
     --max-steps``/``--time-limit`` stops the run earlier, so a resumed run follows the same
-    schedule."""
+    schedule.
+
+    ``lr_scale`` multiplies the rate of some parameters: keys are prefixes of parameter names
+    as ``<module>.<parameter>`` (``"unet.up_blocks.2.attentions"``; the longest matching prefix
+    wins), values the factor (> 0) — for layers added to a trained model, which start at zero
+    and would take many steps to matter at the trained layers' rate. A prefix that matches no
+    parameter is refused when the run starts."""
 
     lr: float = 1e-4
     discriminator_lr: float = 2e-4
@@ -108,6 +115,15 @@ class OptimConfig:
     max_grad_norm: float = 1.0
     ema_decay: float = 0.999
     mixed_precision: Literal["no", "bf16", "fp16"] = "no"
+    lr_scale: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for prefix, factor in self.lr_scale.items():
+            if not prefix or not (factor > 0 and math.isfinite(factor)):
+                raise ValueError(
+                    f"lr_scale maps a parameter-name prefix to a factor > 0, got "
+                    f"{prefix!r} = {factor!r}"
+                )
 
 
 @dataclass

@@ -163,10 +163,15 @@ class Trainer:
         acc, optim = self.accelerator, self.recipe.optim
         modules = self.stage.modules()
         self.optimizers, self.schedulers = {}, {}
+        unmatched = set(optim.lr_scale)
         for name, (module_names, lr) in self.stage.optimizers().items():
-            params = [p for m in module_names for p in modules[m].parameters() if p.requires_grad]
+            groups = parameter_groups(modules, module_names, lr, optim.lr_scale)
+            unmatched -= {prefix for group in groups for prefix in group["prefixes"]}
             opt = torch.optim.AdamW(
-                params, lr=lr, betas=optim.betas, weight_decay=optim.weight_decay
+                [{"params": g["params"], "lr": g["lr"]} for g in groups],
+                lr=lr,
+                betas=optim.betas,
+                weight_decay=optim.weight_decay,
             )
             # accelerate steps a prepared scheduler once per process each step
             sched = get_scheduler(
@@ -176,6 +181,11 @@ class Trainer:
                 num_training_steps=optim.max_steps * acc.num_processes,
             )
             self.optimizers[name], self.schedulers[name] = opt, sched
+        if unmatched:
+            raise ValueError(
+                f"[optim] lr_scale: no trained parameter's name starts with {sorted(unmatched)} "
+                f"(names are <module>.<parameter>, modules: {sorted(modules)})"
+            )
         names = list(modules)
         prepared = acc.prepare(
             *modules.values(), *self.optimizers.values(), *self.schedulers.values()
@@ -380,6 +390,35 @@ class Trainer:
             path = self.run_dir / "samples" / f"step-{step:08d}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
             save_image(grid, path)
+
+
+def parameter_groups(
+    modules: dict[str, torch.nn.Module],
+    module_names: list[str],
+    lr: float,
+    lr_scale: dict[str, float],
+) -> list[dict]:
+    """The trainable parameters of ``modules[m]`` for ``m`` in ``module_names`` as optimiser
+    groups: one per rate, ``lr`` times the factor of the longest prefix in ``lr_scale`` that
+    starts the parameter's ``<module>.<name>`` (1 where none does). Each group is a dict with
+    ``params``, ``lr`` and ``prefixes`` (the ``lr_scale`` keys it came from), plain rate first,
+    in parameter order within a group, so a resumed run builds the same groups."""
+    by_factor: dict[float, dict] = {}
+    ordered = sorted(lr_scale, key=len, reverse=True)
+    for module_name in module_names:
+        for param_name, param in modules[module_name].named_parameters():
+            if not param.requires_grad:
+                continue
+            full = f"{module_name}.{param_name}"
+            prefix = next((p for p in ordered if full.startswith(p)), None)
+            factor = 1.0 if prefix is None else float(lr_scale[prefix])
+            group = by_factor.setdefault(
+                factor, {"params": [], "lr": lr * factor, "prefixes": set()}
+            )
+            group["params"].append(param)
+            if prefix is not None:
+                group["prefixes"].add(prefix)
+    return [by_factor[f] for f in sorted(by_factor, key=lambda f: (f != 1.0, f))]
 
 
 def _single_threaded_worker(_worker_id: int) -> None:
