@@ -400,7 +400,7 @@ def parameter_groups(
 ) -> list[dict]:
     """The trainable parameters of ``modules[m]`` for ``m`` in ``module_names`` as optimiser
     groups: one per rate, ``lr`` times the factor of the longest prefix in ``lr_scale`` that
-    starts the parameter's ``<module>.<name>`` (1 where none does). Each group is a dict with
+    starts the parameter's ``<module>.<name>`` with whole dotted parts (1 where none does). Each group is a dict with
     ``params``, ``lr`` and ``prefixes`` (the ``lr_scale`` keys it came from), plain rate first,
     in parameter order within a group, so a resumed run builds the same groups."""
     by_factor: dict[float, dict] = {}
@@ -410,7 +410,8 @@ def parameter_groups(
             if not param.requires_grad:
                 continue
             full = f"{module_name}.{param_name}"
-            prefix = next((p for p in ordered if full.startswith(p)), None)
+            # whole name parts only: "unet.up_blocks.1" is not a prefix of "unet.up_blocks.10"
+            prefix = next((p for p in ordered if f"{full}.".startswith(f"{p}.")), None)
             factor = 1.0 if prefix is None else float(lr_scale[prefix])
             group = by_factor.setdefault(
                 factor, {"params": [], "lr": lr * factor, "prefixes": set()}
