@@ -43,8 +43,8 @@ def add_full_res_attention(unet: UNet2DConditionModel) -> UNet2DConditionModel:
     tokens twice (diffusers' ``only_cross_attention``: the first attention, which would be
     self-attention over pixels, attends to the tokens too, padding included as Stable
     Diffusion's does; the second masks the padding) and has a feed-forward layer. No
-    self-attention over the ``H x W`` pixels: on this CPU that costs 2.4x a UNet training step,
-    cross-attention alone 1.3x (``BENCHMARKS.md``).
+    self-attention over the ``H x W`` pixels: on this CPU that costs 2.6x a UNet training step,
+    cross-attention alone 1.4x (``benchmarks/bench_unet_step.py``, ``BENCHMARKS.md``).
 
     Raises:
         ValueError: the full-resolution blocks already attend, or are not diffusers' plain
