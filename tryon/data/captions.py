@@ -414,18 +414,20 @@ def parse_caption(text: str) -> dict[str, str]:
     return out
 
 
-__all__ = [
-    "GARMENT_TYPES",
-    "TYPE_SYNONYMS",
-    "exact_caption",
-    "is_exact_caption",
-    "natural_caption",
-    "parse_caption",
-]
-
-
 def names_two_colours(caption: str) -> bool:
     """Whether ``caption`` names a print's second colour ("navy with white dots", "red and
     white stripes"): the prompts the evaluation scores second-colour accuracy on, and the
     pairs training can oversample (``[data] two_colour_share``)."""
     return parse_caption(caption).get("colour2") is not None
+
+
+__all__ = [
+    "GARMENT_TYPES",
+    "TYPE_SYNONYMS",
+    "exact_caption",
+    "is_exact_caption",
+    "names_two_colours",
+    "natural_caption",
+    "parse_caption",
+]
+

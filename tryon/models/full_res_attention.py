@@ -20,6 +20,8 @@ import logging
 import torch
 from diffusers import UNet2DConditionModel
 
+from tryon.models.unet_rebuild import rebuild_unet
+
 logger = logging.getLogger(__name__)
 
 _PLAIN_TO_ATTENTION = {
@@ -60,39 +62,25 @@ def add_full_res_attention(unet: UNet2DConditionModel) -> UNet2DConditionModel:
         )
     down[0] = _PLAIN_TO_ATTENTION[down[0]]
     up[-1] = _PLAIN_TO_ATTENTION[up[-1]]
-    param = next(unet.parameters())
-    config = dict(unet.config)
-    config.pop("_use_default_values", None)
     only_cross = unet.config.only_cross_attention
     mid_only_cross = unet.config.mid_block_only_cross_attention
     if isinstance(only_cross, bool):
         # a single bool also set the mid block's, which a tuple no longer does: keep it
         mid_only_cross = only_cross if mid_only_cross is None else mid_only_cross
         only_cross = [only_cross] * len(down)
-    config.update(
+    attending = rebuild_unet(
+        unet,
+        ["down_blocks.0.attentions", f"up_blocks.{len(up) - 1}.attentions"],
         down_block_types=tuple(down),
         up_block_types=tuple(up),
         only_cross_attention=(True, *only_cross[1:]),
         mid_block_only_cross_attention=mid_only_cross,
     )
-    attending = UNet2DConditionModel.from_config(config)
-    missing, unexpected = attending.load_state_dict(unet.state_dict(), strict=False)
-    new_blocks = {
-        "down_blocks.0": attending.down_blocks[0],
-        f"up_blocks.{len(up) - 1}": attending.up_blocks[-1],
-    }
-    new = {
-        name
-        for prefix, block in new_blocks.items()
-        for name, _ in block.attentions.named_parameters(prefix=f"{prefix}.attentions")
-    }
-    if unexpected or set(missing) != new:
-        raise ValueError(f"weights do not fit: missing {missing}, unexpected {unexpected}")
-    for block in new_blocks.values():
+    new_blocks = (attending.down_blocks[0], attending.up_blocks[-1])
+    for block in new_blocks:
         for transformer in block.attentions:
             torch.nn.init.zeros_(transformer.proj_out.weight)
             torch.nn.init.zeros_(transformer.proj_out.bias)
-    attending.to(device=param.device, dtype=param.dtype)
-    added = sum(p.numel() for block in new_blocks.values() for p in block.attentions.parameters())
+    added = sum(p.numel() for block in new_blocks for p in block.attentions.parameters())
     logger.info("added prompt attention at full latent resolution (%d parameters)", added)
     return attending

@@ -19,6 +19,7 @@ import torch
 from diffusers import UNet2DConditionModel
 
 from tryon.models.text_encoder import TextEmbeddings
+from tryon.models.unet_rebuild import rebuild_unet
 
 logger = logging.getLogger(__name__)
 
@@ -86,21 +87,13 @@ def add_pooled_text(unet: UNet2DConditionModel) -> UNet2DConditionModel:
             f"unet already has a class embedding ({unet.config.class_embed_type!r}); "
             "add_pooled_text adds one to a UNet without"
         )
-    param = next(unet.parameters())
-    config = dict(unet.config)
-    # from_config resets the keys listed here to their defaults: class_embed_type is one of them
-    config.pop("_use_default_values", None)
-    config.update(
+    wider = rebuild_unet(
+        unet,
+        ["class_embedding"],
         class_embed_type=POOLED_EMBED_TYPE,
         projection_class_embeddings_input_dim=unet.config.cross_attention_dim,
     )
-    wider = UNet2DConditionModel.from_config(config)
-    missing, unexpected = wider.load_state_dict(unet.state_dict(), strict=False)
-    new = {name for name, _ in wider.class_embedding.named_parameters(prefix="class_embedding")}
-    if unexpected or set(missing) != new:
-        raise ValueError(f"weights do not fit: missing {missing}, unexpected {unexpected}")
     torch.nn.init.zeros_(wider.class_embedding.linear_2.weight)
     torch.nn.init.zeros_(wider.class_embedding.linear_2.bias)
-    wider.to(device=param.device, dtype=param.dtype)
     logger.info("added a pooled-text projection to the UNet's timestep embedding")
     return wider
