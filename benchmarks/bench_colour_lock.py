@@ -1,23 +1,28 @@
-"""Choose the colour lock's setting on the validation split (never on test).
+"""Choose the colour lock's settings on the validation split (never on test).
 
 Renders ``--n`` validation world pairs once with the lock off (the render recipe otherwise,
-background restore included), then applies :func:`tryon.pipeline.colour_lock.lock_colour`
-with each setting of :data:`VARIANTS` (search radius, ``(full, none)`` fall-off, neighbourhood
-smoothing, strength) to the same renders,
+background restore included), then applies to the same renders either
+:func:`tryon.pipeline.colour_lock.lock_colour` with each setting of :data:`VARIANTS` (search
+radius, ``(full, none)`` fall-off, neighbourhood smoothing, strength; ``--sweep base``), or,
+on the prompts that name a print's colour, :func:`tryon.pipeline.colour_lock.lock_print` with
+each setting of :data:`PRINT_VARIANTS` followed by the shipped base lock (``--sweep print``;
+the other prompts get the shipped base lock, and the reference is the base lock alone),
 exactly where the pipeline applies it (the agnostic mask minus the clean plate, with the
 prepared person's skin tone), and judges every variant as ``tryon eval`` does:
 
 * **colour**: the dominant palette colour over the target's garment mask is the asked one,
-  overall and split into solid and patterned garments;
+  overall and split into solid and patterned garments (``--sweep print``: and on the prompts
+  that name two colours, with the second colour's accuracy: it wins at least 5 % of the votes);
 * **pattern / type**: the attribute classifiers (``weights/eval-classifiers``) on the garment
   crop (what a lock that smears a print or recolours skin would lower);
 * **L1 in mask**: mean absolute error against the true target over the agnostic mask;
 
-and counts, per judge, the pairs each setting gains and loses against the lock off.
+and counts, per judge, the pairs each setting gains and loses against the reference.
 
 Run::
 
     .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --json sweep.json
+    .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep print --json print.json
 
 Prints a Markdown report.
 """
@@ -35,11 +40,23 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tryon.evaluation.classifiers import garment_crop, load_classifier  # noqa: E402
-from tryon.evaluation.colour import dominant_colour, palette_lab  # noqa: E402
-from tryon.evaluation.harness import world_samples  # noqa: E402
+from tryon.evaluation.colour import palette_lab, palette_votes  # noqa: E402
+from tryon.evaluation.harness import (  # noqa: E402
+    SECOND_COLOUR_SHARE,
+    second_colour_asked,
+    world_samples,
+)
 from tryon.evaluation.metrics import masked_l1  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
-from tryon.pipeline.colour_lock import lock_colour, parse_colour, prompt_colour  # noqa: E402
+from tryon.pipeline.colour_lock import (  # noqa: E402
+    RADIUS,
+    SEARCH,
+    SMOOTH,
+    STRENGTH,
+    lock_colour,
+    lock_print,
+    lock_target,
+)
 from tryon.pipeline.composite import composite, restore_background  # noqa: E402
 from tryon.pipeline.crop import paste_crop  # noqa: E402
 
@@ -59,11 +76,29 @@ VARIANTS = [
     (35.0, (12.0, 25.0), 4.0, 1.0),
 ]
 
+#: (strength, level sigma, (none, full) contrast, (full, none) radius) variants of the print
+#: lock; the shipped base lock runs after each.
+PRINT_VARIANTS = [
+    (0.35, 6.0, (0.1, 0.25), (20.0, 35.0)),
+    (0.5, 6.0, (0.1, 0.25), (20.0, 35.0)),
+    (0.75, 6.0, (0.1, 0.25), (20.0, 35.0)),
+    (1.0, 6.0, (0.1, 0.25), (20.0, 35.0)),
+    (0.5, 10.0, (0.1, 0.25), (20.0, 35.0)),
+    (0.5, 6.0, (0.05, 0.2), (20.0, 35.0)),
+    (0.5, 6.0, (0.1, 0.25), (12.0, 25.0)),
+]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=240, help="validation pairs (default 240)")
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
+    parser.add_argument(
+        "--sweep",
+        choices=("base", "print"),
+        default="base",
+        help="sweep the base lock's settings (default) or the print lock's",
+    )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
 
@@ -89,10 +124,11 @@ def main() -> None:
                 colour_lock=False,
                 output_type="np",
             )
-        name = prompt_colour(sample.prompt)
-        cases.append((sample, prepared, captured.pop("crop"), parse_colour(name)))
+        cases.append((sample, prepared, captured.pop("crop"), lock_target(sample.prompt)))
 
     palette = palette_lab(None)
+    second = [second_colour_asked(s, palette) for s in samples]
+    two = np.array([c is not None for c in second])
     classifier = load_classifier()
     solid = np.array([s.attributes["pattern"] == "solid" for s in samples])
 
@@ -104,11 +140,13 @@ def main() -> None:
             for o, s in zip(outputs, samples, strict=True)
         ]
         pred = classifier.predict(np.stack(crops))
-        hits = {"colour": [], "pattern": [], "type": []}
+        hits = {"colour": [], "pattern": [], "type": [], "second": []}
         l1 = []
         for i, (out, s) in enumerate(zip(outputs, samples, strict=True)):
-            hits["colour"].append(
-                dominant_colour(out, s.garment_mask, palette)[0] == s.attributes["colour"]
+            votes = palette_votes(out, s.garment_mask, palette)
+            hits["colour"].append(votes.dominant()[0] == s.attributes["colour"])
+            hits["second"].append(
+                second[i] is not None and votes.share(second[i]) >= SECOND_COLOUR_SHARE
             )
             hits["pattern"].append(pred["pattern"][i] == s.attributes["pattern"])
             hits["type"].append(pred["type"][i] == s.attributes["type"])
@@ -121,31 +159,50 @@ def main() -> None:
             "colour": float(hits["colour"].mean()),
             "colour_solid": float(hits["colour"][solid].mean()),
             "colour_patterned": float(hits["colour"][~solid].mean()),
+            "colour_two": float(hits["colour"][two].mean()),
+            "second_colour": float(hits["second"][two].mean()),
             "pattern": float(hits["pattern"].mean()),
             "type": float(hits["type"].mean()),
             "l1_mask": result["l1_mask"],
         }
-        if reference is not None:  # pairs gained / lost against the lock off
-            for key in hits:
+        if reference is not None:  # pairs gained / lost against the reference
+            for key in ("colour", "pattern", "type"):
                 ref = reference["hits"][key]
                 row[f"{key}_gained"] = int((hits[key] & ~ref).sum())
                 row[f"{key}_lost"] = int((~hits[key] & ref).sum())
         return row
 
-    def render(variant=None) -> list[np.ndarray]:
+    def render(variant=None, print_variant=None) -> list[np.ndarray]:
+        """Outputs with the base lock ``variant``, or with the print lock ``print_variant``
+        and the shipped base lock, or (neither) with no lock."""
         outputs = []
         for sample, prepared, crop, target in cases:
             photo = sample.source
             generated = paste_crop(photo, crop, prepared.box)
             if tolerance is not None:
                 generated = restore_background(generated, photo, prepared.plate, tolerance)
-            if variant is not None:
+            region = prepared.mask & ~prepared.plate
+            if print_variant is not None and target is not None:
+                if target.print is not None:
+                    strength, sigma, contrast, radius = print_variant
+                    generated = lock_print(
+                        generated,
+                        region,
+                        target.base,
+                        target.print,
+                        prepared.skin,
+                        radius=radius,
+                        level_sigma=sigma,
+                        contrast=contrast,
+                        strength=strength,
+                    )[0]
+                generated = lock_colour(generated, region, target.base, prepared.skin)[0]
+            if variant is not None and target is not None:
                 search, radius, smooth, strength = variant
-                region = prepared.mask & ~prepared.plate
                 generated = lock_colour(
                     generated,
                     region,
-                    target,
+                    target.base,
                     prepared.skin,
                     search=search,
                     radius=radius,
@@ -155,6 +212,9 @@ def main() -> None:
             outputs.append(composite(photo, generated, prepared.weight))
         return outputs
 
+    if args.sweep == "print":
+        print_sweep(args, judge, summary, render, int(two.sum()))
+        return
     off = judge(render())
     rows = []
     for variant in VARIANTS:
@@ -189,6 +249,51 @@ def main() -> None:
     if args.json:
         args.json.write_text(
             json.dumps({"n": args.n, "recipe": args.recipe, "off": base, "sweep": rows}, indent=2)
+        )
+
+
+def print_sweep(args, judge, summary, render, n_two: int) -> None:
+    """Each :data:`PRINT_VARIANTS` setting (then the shipped base lock) against the shipped
+    base lock alone; prints a Markdown table and writes ``--json``."""
+    reference = judge(render(variant=(SEARCH, RADIUS, SMOOTH, STRENGTH)))
+    rows = []
+    for strength, sigma, contrast, radius in PRINT_VARIANTS:
+        settings = {"strength": strength, "sigma": sigma, "contrast": contrast, "radius": radius}
+        result = judge(render(print_variant=(strength, sigma, contrast, radius)))
+        rows.append({**settings, **summary(result, reference)})
+    base = summary(reference)
+    print(f"# Print lock: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
+    print(
+        f"{n_two} prompts name a print's colour. Every row ends with the shipped base lock; "
+        "the first row is that lock alone. Colour: the dominant palette colour over the "
+        "target's garment mask; 2nd colour: it wins at least 5 % of the votes; pattern and "
+        "type: the attribute classifiers; +/- : pairs gained / lost against the base lock "
+        "alone.\n"
+    )
+    print(
+        "| strength | level sigma | contrast | radius | colour (+/-) | two-colour | 2nd colour | "
+        "pattern (+/-) | type (+/-) | L1 in mask |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| base lock alone | | | | {base['colour']:.3f} | {base['colour_two']:.3f} | "
+        f"{base['second_colour']:.3f} | {base['pattern']:.3f} | {base['type']:.3f} | "
+        f"{base['l1_mask']:.4f} |"
+    )
+    for r in rows:
+        print(
+            f"| {r['strength']:g} | {r['sigma']:g} | {r['contrast'][0]:g}-{r['contrast'][1]:g} | "
+            f"{r['radius'][0]:g}-{r['radius'][1]:g} | {r['colour']:.3f} "
+            f"(+{r['colour_gained']}/-{r['colour_lost']}) | {r['colour_two']:.3f} | "
+            f"{r['second_colour']:.3f} | "
+            f"{r['pattern']:.3f} (+{r['pattern_gained']}/-{r['pattern_lost']}) | "
+            f"{r['type']:.3f} (+{r['type_gained']}/-{r['type_lost']}) | {r['l1_mask']:.4f} |"
+        )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"n": args.n, "recipe": args.recipe, "reference": base, "sweep": rows}, indent=2
+            )
         )
 
 

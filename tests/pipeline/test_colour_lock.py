@@ -1,4 +1,5 @@
-"""Colour lock: target parsing, base-colour search and the shift that keeps shading."""
+"""Colour lock: target parsing, base-colour search, the shift that keeps shading, and the
+print lock that pulls a blurred two-colour print apart."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ import pytest
 from tryon.data.palette import colour
 from tryon.pipeline.colour_lock import (
     STRENGTH,
+    LockTarget,
     base_colour,
     lab_to_rgb,
     lock_colour,
+    lock_garment,
+    lock_print,
+    lock_target,
     parse_colour,
     prompt_colour,
     prompt_target,
@@ -211,3 +216,134 @@ def test_base_colour_of_a_huge_region_is_searched_on_a_stride():
     pixels = base + rng.normal(0, 2.0, (2_000_000, 3)).astype(np.float32)
     found = base_colour(pixels, parse_colour("red"))
     np.testing.assert_allclose(found, base, atol=0.5)
+
+
+# --------------------------------------------------------------------------- print lock
+TAN, COBALT = parse_colour("tan"), parse_colour("cobalt")
+
+
+def blurred_print_scene(sigma=2.0):
+    """A 60x60 scene: grey background; inside the region a tan garment with cobalt stripes 3 px
+    wide every 10 px, blurred (``sigma`` px) the way a small latent model blurs a print, so the
+    stripes are dull blends of the two colours; and a skin patch. Returns the image, region,
+    stripe-centre rows, base-centre rows (masks) and the skin mask."""
+    lab_image = np.zeros((60, 60, 3), np.float32) + lab([90, 90, 90])
+    region = np.zeros((60, 60), bool)
+    region[10:50, 10:50] = True
+    garment = np.zeros((40, 40, 3), np.float32) + TAN
+    rows = np.arange(40)
+    stripe_rows = rows % 10 < 3
+    garment[stripe_rows] = COBALT
+    lab_image[10:50, 10:50] = cv2.GaussianBlur(garment, (0, 0), sigma)
+    image = lab_to_rgb(lab_image)
+    stripe_centre = np.zeros((60, 60), bool)
+    stripe_centre[10:50][(rows % 10 == 1)] = True
+    base_centre = np.zeros((60, 60), bool)
+    base_centre[10:50][(rows % 10 == 6)] = True
+    for mask in (stripe_centre, base_centre):
+        mask[:, :16] = mask[:, 44:] = False  # away from the garment's edge
+    skin = np.zeros((60, 60), bool)
+    skin[44:50, 10:16] = True
+    image[skin] = (200, 150, 120)
+    return image, region, stripe_centre, base_centre, skin
+
+
+def test_print_lock_pulls_a_blurred_print_apart_into_the_asked_colours():
+    image, region, stripes, base, skin = blurred_print_scene()
+    before = rgb_to_lab(image)
+    dist = lambda lab_, colour_: np.linalg.norm(lab_ - colour_, axis=-1)  # noqa: E731
+    assert dist(before[stripes], COBALT).mean() > 30  # the blur dulled the stripes
+    out, acted = lock_print(image, region, TAN, COBALT, lab([200, 150, 120]), strength=1.0)
+    assert acted
+    after = rgb_to_lab(out)
+    assert dist(after[stripes], COBALT).mean() < 0.4 * dist(before[stripes], COBALT).mean()
+    assert dist(after[base], TAN).mean() < 0.5 * dist(before[base], TAN).mean() + 1.0
+    # the print's contrast grew; the skin (9 ΔE*ab from tan) stayed, to a level of rounding on
+    # the patch's border, whose neighbourhood is half garment; outside the region bit-exact
+    contrast = lambda lab_: dist(lab_[stripes].mean(0), lab_[base].mean(0))  # noqa: E731
+    assert contrast(after) > 1.5 * contrast(before)
+    assert np.abs(out[skin].astype(int) - image[skin]).max() <= 1
+    unguarded, _ = lock_print(image, region, TAN, COBALT, None, strength=1.0)
+    assert np.abs(unguarded[skin].astype(int) - image[skin]).max() > 3
+    np.testing.assert_array_equal(out[~region], image[~region])
+
+
+def test_print_lock_moves_a_flat_blend_to_the_base_and_keeps_shading():
+    """A garment drawn as one flat blend (no print to pull out) goes to the base colour; the
+    part of each pixel off the base-to-print segment (shading) is kept."""
+    image = np.full((40, 40, 3), 90, np.uint8)
+    region = np.zeros((40, 40), bool)
+    region[5:35, 5:35] = True
+    blend = 0.6 * TAN + 0.4 * COBALT
+    garment = np.zeros((30, 30, 3), np.float32) + blend
+    garment[..., 0] += np.linspace(-5, 5, 30, dtype=np.float32)[None, :]
+    image[5:35, 5:35] = lab_to_rgb(garment)
+    out, acted = lock_print(image, region, TAN, COBALT, strength=1.0)
+    assert acted
+    before, after = rgb_to_lab(image[region]), rgb_to_lab(out[region])
+    axis = COBALT - TAN
+
+    def off_segment(lab_):
+        along = (lab_ - TAN) @ axis / (axis @ axis)
+        return lab_ - TAN - along[:, None] * axis
+
+    assert np.linalg.norm(after.mean(0) - TAN) < 3.0
+    np.testing.assert_allclose(off_segment(after), off_segment(before), atol=1.5)
+    # default strength: half of the way
+    half, _ = lock_print(image, region, TAN, COBALT)
+    mid = rgb_to_lab(half[region]).mean(0)
+    np.testing.assert_allclose(mid, (before.mean(0) + after.mean(0)) / 2, atol=1.5)
+
+
+def test_print_lock_leaves_a_render_far_from_both_colours():
+    image, region, *_ = blurred_print_scene()
+    far = lab_to_rgb(np.zeros((60, 60, 3), np.float32) + lab([30, 200, 40]))  # green
+    far[~region] = image[~region]
+    out, acted = lock_print(far, region, TAN, COBALT)
+    assert not acted
+    np.testing.assert_array_equal(out, far)
+    assert lock_print(image, np.zeros_like(region), TAN, COBALT)[1] is False
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(print_colour=TAN), "same"),
+        (dict(contrast=(0.3, 0.1)), "contrast"),
+        (dict(radius=(-1.0, 5.0)), "radius"),
+        (dict(level_sigma=0.0), "level_sigma"),
+        (dict(strength=-0.1), "strength"),
+    ],
+)
+def test_print_lock_argument_errors(kwargs, match):
+    image, region, *_ = blurred_print_scene()
+    args = dict(base=TAN, print_colour=COBALT) | kwargs
+    with pytest.raises(ValueError, match=match):
+        lock_print(image, region, **args)
+
+
+def test_lock_target_reads_base_and_print_colours():
+    target = lock_target("a tan jumper with cobalt stripes")
+    np.testing.assert_allclose(target.base, TAN, atol=1e-4)
+    np.testing.assert_allclose(target.print, COBALT, atol=1e-4)
+    assert lock_target("a wine skirt").print is None
+    assert lock_target("a linen shirt") is None
+    assert lock_target(None) is None
+    # a given colour replaces the base; the prompt's print colour stays
+    given = lock_target("a tan jumper with cobalt stripes", "#1F2A44")
+    np.testing.assert_allclose(given.base, parse_colour("#1F2A44"), atol=1e-4)
+    np.testing.assert_allclose(given.print, COBALT, atol=1e-4)
+    np.testing.assert_allclose(lock_target("a linen shirt", "navy").base, parse_colour("navy"))
+
+
+def test_lock_garment_runs_the_print_lock_only_for_a_print_colour():
+    image, region, stripes, *_ = blurred_print_scene()
+    base_only = lock_garment(image, region, LockTarget(TAN))
+    np.testing.assert_array_equal(base_only, lock_colour(image, region, TAN)[0])
+    both = lock_garment(image, region, LockTarget(TAN, COBALT))
+    printed = lock_print(image, region, TAN, COBALT)[0]
+    np.testing.assert_array_equal(both, lock_colour(printed, region, TAN)[0])
+    to_cobalt = lambda im: np.linalg.norm(rgb_to_lab(im)[stripes] - COBALT, axis=-1).mean()  # noqa: E731
+    assert to_cobalt(both) < to_cobalt(base_only) - 5
+    # the same colour twice is a solid garment
+    np.testing.assert_array_equal(lock_garment(image, region, LockTarget(TAN, TAN)), base_only)

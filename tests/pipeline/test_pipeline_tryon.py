@@ -261,6 +261,28 @@ def test_colour_lock_follows_the_prompt(tiny_pipe, person):
     np.testing.assert_array_equal(mixed[1], named[1])
 
 
+def test_lock_targets_carry_the_prompts_print_colour():
+    """Each prompt's lock target: its print colour ("with cobalt stripes") comes along with
+    the base colour, whether the base is the prompt's or a given garment colour; the lock off
+    and no garment colour, or a None entry of a per-prompt list, lock nothing."""
+    from tryon.pipeline.colour_lock import parse_colour
+    from tryon.pipeline.pipeline_tryon import _lock_targets
+
+    prompts = ["a tan jumper with cobalt stripes", "a red dress", "a linen shirt"]
+    tan, cobalt, navy = (parse_colour(c) for c in ("tan", "cobalt", "navy"))
+    assert _lock_targets(None, prompts, 3, colour_lock=False) == [None] * 3
+    striped, solid, plain = _lock_targets(None, prompts, 3, colour_lock=True)
+    np.testing.assert_allclose(striped.base, tan)
+    np.testing.assert_allclose(striped.print, cobalt)
+    assert solid.print is None and plain is None
+    for given in _lock_targets("navy", prompts, 3, colour_lock=False):
+        np.testing.assert_allclose(given.base, navy)
+    assert _lock_targets("navy", prompts, 3, colour_lock=False)[0].print is not None
+    listed = _lock_targets([None, "navy", "navy"], prompts, 3, colour_lock=True)
+    assert listed[0] is None and listed[2].print is None
+    assert _lock_targets(None, None, 2, colour_lock=True) == [None, None]
+
+
 @pytest.mark.parametrize("name", ["ddim", "dpm++", "euler", "unipc"])
 def test_scheduler_swap(tiny_pipe, person, name):
     original = tiny_pipe.scheduler

@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--colour-lock",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="shift the garment's base colour to the colour the prompt names",
+        help="shift the garment's base colour (and a print's) to the colours the prompt names",
     )
     parser.add_argument(
         "--garment-colour",

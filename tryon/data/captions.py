@@ -430,4 +430,3 @@ __all__ = [
     "natural_caption",
     "parse_caption",
 ]
-

@@ -39,7 +39,7 @@ import numpy as np
 
 from tryon.body import check_category
 from tryon.evaluation.colour import lab_to_srgb, palette_lab, srgb_to_lab
-from tryon.pipeline.colour_lock import prompt_colour, prompt_target
+from tryon.pipeline.colour_lock import lock_target, prompt_colour
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ class AutoencoderMethod:
             latents = encode_latents(pipe.vae, image_to_tensor(crop), device)
             decoded = decode_latents(pipe.vae, latents, device).float().clamp(-1.0, 1.0)
             crop = tensor_to_images(decoded)[0]
-        colour = prompt_target(prompt) if self.colour_lock else None
+        colour = lock_target(prompt) if self.colour_lock else None
         return MethodOutput(
             prepared.composite(crop, self.background_tolerance, colour), prepared.mask
         )

@@ -22,6 +22,15 @@ needs the colour of the SKU, so the pipeline corrects the drift after decoding:
    ``STRENGTH * weight * (target - base)`` in CIELAB. Shading, folds and a pattern's second
    colour keep their offsets from the base, so they survive.
 
+When the prompt also names a print's colour ("tan with cobalt stripes"), a **print lock**
+(:func:`lock_print`) runs first. A small model blurs a fine print into its base, and the
+blend (tan and cobalt make grey) is often too far from either colour for the base lock to find
+it. Pixels whose neighbourhood colour lies near the segment from the base colour to the print
+colour are the garment's; each one's place along that segment is compared with its
+neighbourhood's, and those that stand out towards the print colour are print, the rest base.
+Each moves :data:`PRINT_STRENGTH` of the way to its own colour, keeping its offset from the
+segment (shading), and the base lock then corrects what drift is left.
+
 All distances are CIE76 ΔE*ab in OpenCV's float CIELAB (D65, L* in ``[0, 100]``). The
 constants were chosen on the ``val`` split (``benchmarks/results/colour-lock``).
 """
@@ -30,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -58,6 +68,17 @@ _MEAN_SHIFT_RADIUS = 12.0
 _MEAN_SHIFT_STEPS = 6
 #: Softness (ΔE*ab) of the skin guard: how much closer to the skin a pixel must be to drop out.
 _SKIN_SOFTNESS = 6.0
+#: ΔE*ab from the base-to-print segment (neighbourhood colour): a pixel counts fully as the
+#: print lock's garment within the first, not at all beyond the second.
+PRINT_RADIUS = (20.0, 35.0)
+#: Gaussian sigma (pixels) of the neighbourhood a pixel's place along the segment is compared
+#: with: wider than a dot or a stripe, narrower than the garment.
+PRINT_LEVEL_SIGMA = 6.0
+#: How far (as a fraction of the segment) a pixel must stand out towards the print colour from
+#: its neighbourhood to be print: not at all at the first, fully at the second.
+PRINT_CONTRAST = (0.1, 0.25)
+#: Fraction of the way each pixel moves to its colour (base or print); the base lock follows.
+PRINT_STRENGTH = 0.5
 _HEX = re.compile(r"^#([0-9a-fA-F]{6})$")
 
 
@@ -124,6 +145,37 @@ def prompt_target(prompt: str) -> np.ndarray | None:
     return None if name is None else parse_colour(name)
 
 
+@dataclass(frozen=True)
+class LockTarget:
+    """What a render's garment is locked to.
+
+    Attributes:
+        base: CIELAB ``(3,)`` of the garment's base colour.
+        print: CIELAB ``(3,)`` of its print's (dots', stripes', checks', flowers') colour, or
+            None: the base lock alone runs.
+    """
+
+    base: np.ndarray
+    print: np.ndarray | None = None
+
+
+def lock_target(prompt: str | None, garment_colour=None) -> LockTarget | None:
+    """The :class:`LockTarget` of a try-on: the base colour is ``garment_colour`` when given
+    (:func:`parse_colour`), else the colour ``prompt`` names; the print colour is the second
+    colour the prompt names ("navy with white dots"). None when there is no base colour."""
+    from tryon.data.captions import parse_caption
+
+    attributes = parse_caption(prompt) if prompt else {}
+    if garment_colour is not None:
+        base = parse_colour(garment_colour)
+    elif attributes.get("colour") is not None:
+        base = parse_colour(attributes["colour"])
+    else:
+        return None
+    second = attributes.get("colour2")
+    return LockTarget(base, None if second is None else parse_colour(second))
+
+
 def skin_tone(image: np.ndarray, face: np.ndarray) -> np.ndarray | None:
     """Median CIELAB ``(3,)`` of ``image`` (``(H, W, 3)`` uint8) under ``face`` (``(H, W)``
     bool: the face pixels outside the agnostic mask), or None with fewer than 20 pixels."""
@@ -131,6 +183,41 @@ def skin_tone(image: np.ndarray, face: np.ndarray) -> np.ndarray | None:
     if face.sum() < 20:
         return None
     return np.median(rgb_to_lab(np.asarray(image)[face]), axis=0).astype(np.float32)
+
+
+def _check_image_region(image, region) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` as an ``(H, W, 3)`` uint8 array and ``region`` as ``(H, W)`` bool, or a
+    ValueError naming what is wrong."""
+    image = np.asarray(image)
+    region = np.asarray(region)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
+    if region.dtype != np.bool_ or region.shape != image.shape[:2]:
+        raise ValueError(f"region must be a bool array of shape {image.shape[:2]}")
+    return image, region
+
+
+def _check_falloff(name: str, falloff) -> tuple[float, float]:
+    """A ``(full, none)`` fall-off with ``0 <= full < none``, as floats."""
+    full, none = (float(r) for r in falloff)
+    if not (np.isfinite(full) and np.isfinite(none) and 0 <= full < none):
+        raise ValueError(f"{name} must be (full, none) with 0 <= full < none, got {falloff!r}")
+    return full, none
+
+
+def _check_smooth_strength(smooth: float, strength: float) -> None:
+    if not np.isfinite(smooth) or smooth < 0:
+        raise ValueError(f"smooth must be >= 0, got {smooth!r}")
+    if not 0 <= strength <= 1:
+        raise ValueError(f"strength must be in [0, 1], got {strength!r}")
+
+
+def _region_box(region: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray]:
+    """The bounding box of a non-empty ``region`` (a slice pair) and the region within it:
+    the locks work on that window only."""
+    rows, cols = np.nonzero(region)
+    box = np.s_[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    return box, region[box]
 
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
@@ -200,28 +287,16 @@ def lock_colour(
         ``(3,)``), or ``(image copy, None)`` when the render has no base colour near the
         target.
     """
-    image = np.asarray(image)
-    region = np.asarray(region)
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
-    if region.dtype != np.bool_ or region.shape != image.shape[:2]:
-        raise ValueError(f"region must be a bool array of shape {image.shape[:2]}")
+    image, region = _check_image_region(image, region)
     target = np.asarray(target, dtype=np.float32).reshape(3)
-    full, none = (float(r) for r in radius)
-    if not (np.isfinite(full) and np.isfinite(none) and 0 <= full < none):
-        raise ValueError(f"radius must be (full, none) with 0 <= full < none, got {radius!r}")
+    full, none = _check_falloff("radius", radius)
     if not np.isfinite(search) or search <= 0:
         raise ValueError(f"search must be > 0, got {search!r}")
-    if not np.isfinite(smooth) or smooth < 0:
-        raise ValueError(f"smooth must be >= 0, got {smooth!r}")
-    if not 0 <= strength <= 1:
-        raise ValueError(f"strength must be in [0, 1], got {strength!r}")
+    _check_smooth_strength(smooth, strength)
     out = image.copy()
     if not region.any():
         return out, None
-    rows, cols = np.nonzero(region)
-    box = np.s_[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    inside = region[box]
+    box, inside = _region_box(region)
     lab = rgb_to_lab(image[box])
     base = base_colour(lab[inside], target, skin, search)
     if base is None:
@@ -238,3 +313,101 @@ def lock_colour(
     window = out[box]
     window[moved] = lab_to_rgb(shifted[moved])
     return out, base
+
+
+def lock_print(
+    image: np.ndarray,
+    region: np.ndarray,
+    base: np.ndarray,
+    print_colour: np.ndarray,
+    skin: np.ndarray | None = None,
+    radius: tuple[float, float] = PRINT_RADIUS,
+    level_sigma: float = PRINT_LEVEL_SIGMA,
+    contrast: tuple[float, float] = PRINT_CONTRAST,
+    smooth: float = SMOOTH,
+    strength: float = PRINT_STRENGTH,
+) -> tuple[np.ndarray, bool]:
+    """Pull a two-colour garment's pixels apart into its base and print colours (module
+    docstring, "print lock").
+
+    Args:
+        image: ``(H, W, 3)`` uint8 render (pasted at the photo's size).
+        region: ``(H, W)`` bool, where the garment may be (agnostic mask minus clean plate).
+        base, print_colour: CIELAB ``(3,)`` of the asked base and print colours; they must
+            differ.
+        skin: CIELAB ``(3,)`` skin tone (:func:`skin_tone`), or None. A pixel nearer the skin
+            tone than its neighbourhood is to the segment stays as it is.
+        radius: ``(full, none)`` ΔE*ab of a pixel's neighbourhood colour from the base-to-print
+            segment: full weight within ``full``, none beyond ``none`` (:data:`PRINT_RADIUS`).
+        level_sigma: Gaussian sigma in pixels, > 0, of the neighbourhood a pixel's place along
+            the segment is compared with (:data:`PRINT_LEVEL_SIGMA`).
+        contrast: ``(none, full)`` excess of a pixel's place over its neighbourhood's, as a
+            fraction of the segment, at which it is not print / fully print
+            (:data:`PRINT_CONTRAST`).
+        smooth: Gaussian sigma in pixels, >= 0, of the neighbourhood colour the distance to the
+            segment is measured on (:data:`SMOOTH`).
+        strength: fraction of the way to its colour each pixel moves, in ``[0, 1]``
+            (:data:`PRINT_STRENGTH`).
+
+    Returns:
+        ``(locked, acted)``: a new uint8 image, equal to ``image`` bit for bit outside
+        ``region`` and wherever the weight is zero, and whether the lock acted: it leaves the
+        render as it is when fewer than :data:`MIN_FRACTION` of the region's pixels lie near
+        the segment.
+    """
+    image, region = _check_image_region(image, region)
+    base = np.asarray(base, dtype=np.float32).reshape(3)
+    axis = np.asarray(print_colour, dtype=np.float32).reshape(3) - base
+    length2 = float(axis @ axis)
+    if length2 < 1e-6:
+        raise ValueError("the base and print colours are the same: nothing to pull apart")
+    full, none = _check_falloff("radius", radius)
+    low, high = _check_falloff("contrast", contrast)
+    if not np.isfinite(level_sigma) or level_sigma <= 0:
+        raise ValueError(f"level_sigma must be > 0, got {level_sigma!r}")
+    _check_smooth_strength(smooth, strength)
+    out = image.copy()
+    if not region.any():
+        return out, False
+    box, inside = _region_box(region)
+    lab = rgb_to_lab(image[box])
+    local = cv2.GaussianBlur(lab, (0, 0), smooth) if smooth > 0 else lab
+    # distance of the neighbourhood colour from the segment base -> print
+    along_local = np.clip((local - base) @ axis / length2, 0.0, 1.0)
+    to_segment = np.linalg.norm(local - base - along_local[..., None] * axis, axis=-1)
+    weight = (1.0 - _smoothstep((to_segment - full) / (none - full))) * inside
+    if skin is not None:  # a pixel nearer the skin tone than the segment stays skin
+        to_skin = np.linalg.norm(lab - skin, axis=-1)
+        weight *= _smoothstep((to_skin - to_segment) / _SKIN_SOFTNESS + 0.5)
+    if np.count_nonzero(weight > 0.5) < MIN_FRACTION * np.count_nonzero(inside):
+        logger.info("print lock: too little of the render near the asked colours; left as is")
+        return out, False
+    # each pixel's place along the segment (0 base, 1 print) against its garment neighbourhood's
+    along = ((lab - base) @ axis / length2).astype(np.float32)
+    weight = weight.astype(np.float32)
+    level = cv2.GaussianBlur(along * weight, (0, 0), level_sigma) / np.maximum(
+        cv2.GaussianBlur(weight, (0, 0), level_sigma), 1e-6
+    )
+    is_print = _smoothstep((along - level - low) / (high - low))
+    offset = lab - base - along[..., None] * axis  # shading: the part off the segment
+    wanted = base + is_print[..., None] * axis + offset
+    shifted = lab + (strength * weight)[..., None] * (wanted - lab)
+    moved = inside & (weight > 0)
+    window = out[box]
+    window[moved] = lab_to_rgb(shifted[moved])
+    return out, True
+
+
+def lock_garment(
+    image: np.ndarray,
+    region: np.ndarray,
+    target: LockTarget,
+    skin: np.ndarray | None = None,
+) -> np.ndarray:
+    """The colour lock as the pipeline runs it: :func:`lock_print` when ``target`` names a
+    print colour (different from the base), then :func:`lock_colour`, with the shipped
+    settings. ``image``: ``(H, W, 3)`` uint8; ``region``: ``(H, W)`` bool. Returns a new
+    image, bit-exact outside ``region``."""
+    if target.print is not None and not np.allclose(target.print, target.base):
+        image = lock_print(image, region, target.base, target.print, skin)[0]
+    return lock_colour(image, region, target.base, skin)[0]

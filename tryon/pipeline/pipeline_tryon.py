@@ -42,7 +42,13 @@ from tryon.models.matcher import GarmentTextMatcher
 from tryon.models.pooled_text import unet_text_kwargs, uses_pooled_text
 from tryon.models.refiner import Refiner
 from tryon.models.text_encoder import PackagedBertModel, TextEmbeddings, encode_text
-from tryon.pipeline.colour_lock import lock_colour, parse_colour, prompt_target, skin_tone
+from tryon.pipeline.colour_lock import (
+    LockTarget,
+    lock_garment,
+    lock_target,
+    parse_colour,
+    skin_tone,
+)
 from tryon.pipeline.composite import clean_plate, composite, feather_mask, restore_background
 from tryon.pipeline.conditioning import (
     AGNOSTIC_FILL,
@@ -107,21 +113,21 @@ class PreparedPerson:
         self,
         crop: np.ndarray,
         background_tolerance: tuple[float, float] | None = None,
-        colour: np.ndarray | None = None,
+        colour: LockTarget | None = None,
     ) -> np.ndarray:
         """The photo with ``crop`` (``(h, w, 3)`` uint8, a render of the crop box at
         :attr:`size`) pasted back into :attr:`box` and blended in by :attr:`weight`: pixels
         outside the agnostic mask stay the photo's exactly. With ``background_tolerance``
         (``(low, high)`` ΔE*ab), the photo's background first comes back on :attr:`plate`
-        where the render is close to it (:func:`restore_background`). With ``colour``
-        (CIELAB ``(3,)``), the garment's base colour is then locked to it on the mask off the
-        plate (:func:`tryon.pipeline.colour_lock.lock_colour`)."""
+        where the render is close to it (:func:`restore_background`). With ``colour``,
+        the garment's base colour (and a print's colour, when it names one) is then locked to
+        it on the mask off the plate (:func:`tryon.pipeline.colour_lock.lock_garment`)."""
         photo = self.analysis.image
         generated = paste_crop(photo, crop, self.box)
         if background_tolerance is not None:
             generated = restore_background(generated, photo, self.plate, background_tolerance)
         if colour is not None:
-            generated = lock_colour(generated, self.mask & ~self.plate, colour, self.skin)[0]
+            generated = lock_garment(generated, self.mask & ~self.plate, colour, self.skin)
         return composite(photo, generated, self.weight)
 
 
@@ -146,15 +152,21 @@ class TryOnPipelineOutput(BaseOutput):
 
 
 def _lock_targets(garment_colour, prompts, n_prompts: int, colour_lock: bool) -> list:
-    """CIELAB target (or None: no lock) of each prompt: ``garment_colour`` when given (one for
-    all, or a list), else with ``colour_lock`` the colour each prompt names."""
+    """:class:`LockTarget` (or None: no lock) of each prompt. The base colour is
+    ``garment_colour`` when given (one for all, or a list whose None entries lock nothing),
+    else with ``colour_lock`` the colour each prompt names; the print colour is the second
+    colour the prompt names (:func:`tryon.pipeline.colour_lock.lock_target`)."""
+    prompts = prompts if prompts is not None else [None] * n_prompts
     if isinstance(garment_colour, list):
-        return [None if c is None else parse_colour(c) for c in garment_colour]
+        return [
+            None if g is None else lock_target(p, g)
+            for g, p in zip(garment_colour, prompts, strict=True)
+        ]
     if garment_colour is not None:
-        return [parse_colour(garment_colour)] * n_prompts
-    if not colour_lock or prompts is None:
+        return [lock_target(p, garment_colour) for p in prompts]
+    if not colour_lock:
         return [None] * n_prompts
-    return [prompt_target(p) for p in prompts]
+    return [None if p is None else lock_target(p) for p in prompts]
 
 
 def _stage_clock(device: torch.device):
@@ -670,12 +682,14 @@ class TryOnPipeline(DiffusionPipeline):
             refine: run the refiner (default: recipe; needs a refiner).
             restore_background: bring the photo's background back inside the mask where the
                 render only hazed it (default: recipe, with its ``background_tolerance``).
-            colour_lock: shift the garment's base colour to the colour the prompt names
+            colour_lock: shift the garment's base colour to the colour the prompt names,
+                and a print's pixels to the print colour it names ("with white dots")
                 (default: recipe; :mod:`tryon.pipeline.colour_lock`). A prompt that names no
                 colour is left as rendered.
-            garment_colour: lock to this colour instead, whatever ``colour_lock`` says: a
-                palette name, ``"#RRGGBB"`` or an ``(r, g, b)`` triple (a shop's SKU colour),
-                or a list with one such entry (or None) per prompt.
+            garment_colour: lock the base colour to this colour instead, whatever
+                ``colour_lock`` says: a palette name, ``"#RRGGBB"`` or an ``(r, g, b)`` triple
+                (a shop's SKU colour), or a list with one such entry (or None: no lock) per
+                prompt. A print colour the prompt names is locked too.
             rerank: render this many candidates per prompt and keep the
                 ``num_images_per_prompt`` with the highest matcher score (0/1 = off).
             height, width: working size, multiples of :attr:`size_multiple`.

@@ -58,7 +58,8 @@ class RenderRecipe:
             closer than ``low`` the photo's background is restored, farther than ``high`` the
             render is kept, blended between.
         colour_lock: shift the garment's base colour in the render to the colour the prompt
-            names, keeping its shading and pattern (:mod:`tryon.pipeline.colour_lock`).
+            names, keeping its shading and pattern; when the prompt also names a print's
+            colour, pull the print's pixels towards it first (:mod:`tryon.pipeline.colour_lock`).
         seed: default random seed.
         analysis_backend: person-analysis backend (``tryon.analysis.PersonAnalyzer``).
     """

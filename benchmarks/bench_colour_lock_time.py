@@ -1,0 +1,91 @@
+"""Time the colour lock on real renders: the base lock alone, and the print lock then the base
+lock (what the pipeline runs for a prompt that names a print's colour).
+
+Renders ``--n`` validation world pairs whose prompts name two colours, with the lock off (the
+default recipe otherwise), keeps each photo-sized render, and then times
+:func:`tryon.pipeline.colour_lock.lock_colour` and
+:func:`tryon.pipeline.colour_lock.lock_garment` on each, ``--repeats`` times, on one thread.
+Prints the median and 90th percentile per image, and the garment region's size.
+
+Run (idle machine)::
+
+    .venv/bin/python benchmarks/bench_colour_lock_time.py --n 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tryon.evaluation.harness import world_samples  # noqa: E402
+from tryon.pipeline import TryOnPipeline  # noqa: E402
+from tryon.pipeline.colour_lock import lock_colour, lock_garment, lock_target  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=30, help="two-colour validation pairs")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls per render")
+    args = parser.parse_args()
+
+    pipe = TryOnPipeline.from_recipe("default")
+    pipe.set_progress_bar_config(disable=True)
+    cases = []  # (render at photo size, region, lock target, skin tone)
+    for sample in world_samples("val", 20 * args.n, seed=0):
+        target = lock_target(sample.prompt)
+        if target is None or target.print is None:
+            continue
+        prepared = pipe.prepare(sample.analysis(), sample.category)
+        with torch.no_grad():
+            render = pipe(
+                prepared,
+                sample.prompt,
+                generator=torch.Generator().manual_seed(sample.index),
+                colour_lock=False,
+                restore_background=False,
+                output_type="np",
+            ).images[0]
+        cases.append((render, prepared.mask & ~prepared.plate, target, prepared.skin))
+        if len(cases) == args.n:
+            break
+
+    torch.set_num_threads(1)
+    import cv2
+
+    cv2.setNumThreads(1)
+
+    def timed(fn) -> np.ndarray:
+        per_image = []
+        for render, region, target, skin in cases:
+            fn(render, region, target, skin)  # warm
+            t0 = time.perf_counter()
+            for _ in range(args.repeats):
+                fn(render, region, target, skin)
+            per_image.append((time.perf_counter() - t0) / args.repeats)
+        return np.array(per_image) * 1000.0
+
+    base = timed(lambda im, rg, t, sk: lock_colour(im, rg, t.base, sk))
+    both = timed(lock_garment)
+    pixels = np.array([region.sum() for _, region, _, _ in cases])
+    shape = cases[0][0].shape
+    print(
+        f"# Colour lock timing: {len(cases)} two-colour validation renders, {shape[0]}x{shape[1]} (HxW)"
+    )
+    print(
+        f"region: median {int(np.median(pixels))} pixels (min {pixels.min()}, max {pixels.max()})"
+    )
+    print("| lock | median ms | 90th percentile ms |")
+    print("|---|---:|---:|")
+    for name, ms in (("base lock alone", base), ("print lock + base lock", both)):
+        print(f"| {name} | {np.median(ms):.1f} | {np.percentile(ms, 90):.1f} |")
+
+
+if __name__ == "__main__":
+    main()
