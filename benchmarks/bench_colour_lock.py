@@ -111,9 +111,9 @@ def main() -> None:
     for sample in samples:
         prepared = pipe.prepare(sample.analysis(), sample.category)
 
-        def capture(crop, background_tolerance=None, colour=None, _composite=prepared.composite):
+        def capture(crop, background_tolerance=None, lock=None, _composite=prepared.composite):
             captured["crop"] = crop
-            return _composite(crop, background_tolerance, colour)
+            return _composite(crop, background_tolerance, lock)
 
         prepared.composite = capture  # keep the decoded crop the pipeline composites
         with torch.no_grad():

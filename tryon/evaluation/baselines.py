@@ -229,9 +229,9 @@ class AutoencoderMethod:
             latents = encode_latents(pipe.vae, image_to_tensor(crop), device)
             decoded = decode_latents(pipe.vae, latents, device).float().clamp(-1.0, 1.0)
             crop = tensor_to_images(decoded)[0]
-        colour = lock_target(prompt) if self.colour_lock else None
+        lock = lock_target(prompt) if self.colour_lock else None
         return MethodOutput(
-            prepared.composite(crop, self.background_tolerance, colour), prepared.mask
+            prepared.composite(crop, self.background_tolerance, lock), prepared.mask
         )
 
 

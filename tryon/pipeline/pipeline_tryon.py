@@ -113,21 +113,21 @@ class PreparedPerson:
         self,
         crop: np.ndarray,
         background_tolerance: tuple[float, float] | None = None,
-        colour: LockTarget | None = None,
+        lock: LockTarget | None = None,
     ) -> np.ndarray:
         """The photo with ``crop`` (``(h, w, 3)`` uint8, a render of the crop box at
         :attr:`size`) pasted back into :attr:`box` and blended in by :attr:`weight`: pixels
         outside the agnostic mask stay the photo's exactly. With ``background_tolerance``
         (``(low, high)`` ΔE*ab), the photo's background first comes back on :attr:`plate`
-        where the render is close to it (:func:`restore_background`). With ``colour``,
-        the garment's base colour (and a print's colour, when it names one) is then locked to
-        it on the mask off the plate (:func:`tryon.pipeline.colour_lock.lock_garment`)."""
+        where the render is close to it (:func:`restore_background`). With ``lock``, the
+        garment's base colour (and a print's colour, when it names one) is then locked to it
+        on the mask off the plate (:func:`tryon.pipeline.colour_lock.lock_garment`)."""
         photo = self.analysis.image
         generated = paste_crop(photo, crop, self.box)
         if background_tolerance is not None:
             generated = restore_background(generated, photo, self.plate, background_tolerance)
-        if colour is not None:
-            generated = lock_garment(generated, self.mask & ~self.plate, colour, self.skin)
+        if lock is not None:
+            generated = lock_garment(generated, self.mask & ~self.plate, lock, self.skin)
         return composite(photo, generated, self.weight)
 
 
@@ -860,9 +860,9 @@ class TryOnPipeline(DiffusionPipeline):
         # 8. composite
         t0 = clock()
         tolerance = defaults.background_tolerance if restore_background else None
-        colours = _lock_targets(garment_colour, prompts, n_prompts, colour_lock)
+        locks = _lock_targets(garment_colour, prompts, n_prompts, colour_lock)
         results = [
-            prepared.composite(crop, tolerance, colours[k // candidates])
+            prepared.composite(crop, tolerance, locks[k // candidates])
             for k, crop in zip(keep, tensor_to_images(images[keep]), strict=True)
         ]
         if output_type == "pil":
