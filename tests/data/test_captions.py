@@ -88,3 +88,17 @@ def test_names_two_colours_reads_the_second_colour_of_a_print():
     assert names_two_colours("a red and white striped t-shirt")
     assert not names_two_colours("a navy linen shirt with short sleeves")
     assert not names_two_colours("a striped navy t-shirt")  # stripes' colour left unnamed
+
+
+def test_a_print_named_before_its_ground_gives_the_ground_as_the_colour():
+    """ "white dots on a navy dress" is a navy dress: the colour lock and the evaluation read
+    the base colour from `colour` and the print's from `colour2`."""
+    for text in ("white polka dots on a navy dress", "a dress with white dots on navy"):
+        parsed = parse_caption(text)
+        assert (parsed["colour"], parsed["colour2"], parsed["pattern"]) == ("navy", "white", "dots")
+    for text in ("a navy dress with white dots", "navy dress, white dots on the hem"):
+        parsed = parse_caption(text)
+        assert (parsed["colour"], parsed.get("colour2")) == ("navy", "white")
+    # "on" before the pattern word, or no second colour: nothing to swap
+    assert parse_caption("a red top on white with stripes")["colour"] == "red"
+    assert parse_caption("white stripes on a shirt")["colour"] == "white"

@@ -327,6 +327,9 @@ def test_lock_target_reads_base_and_print_colours():
     np.testing.assert_allclose(target.base, TAN, atol=1e-4)
     np.testing.assert_allclose(target.print, COBALT, atol=1e-4)
     assert lock_target("a wine skirt").print is None
+    ground_last = lock_target("white polka dots on a navy dress")  # navy, with white dots
+    np.testing.assert_allclose(ground_last.base, parse_colour("navy"), atol=1e-4)
+    np.testing.assert_allclose(ground_last.print, parse_colour("white"), atol=1e-4)
     assert lock_target("a linen shirt") is None
     assert lock_target(None) is None
     # a given colour replaces the base; the prompt's print colour stays

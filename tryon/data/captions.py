@@ -367,6 +367,17 @@ _TYPE_VOCAB = {syn: name for name, syns in TYPE_SYNONYMS.items() for syn in syns
 _TYPE_VOCAB.update({"short-sleeved shirt": "t-shirt", "short-sleeve shirt": "t-shirt"})
 
 
+def _names_print_first(text: str, colours: list, pattern: tuple) -> bool:
+    """Whether ``text`` puts the print before its ground ("white dots on a navy dress",
+    "red stripes on white"): the first colour, then the pattern word, then "on", then the
+    second colour. ``colours`` and ``pattern`` are :func:`_spot` matches in ``text``."""
+    first_end, second = colours[0][2][1], colours[1][0]
+    pattern_start, pattern_end = pattern[2]
+    if not first_end <= pattern_start < pattern_end <= second:
+        return False
+    return re.search(r"(?<![\w-])on(?![\w-])", text[pattern_end:second]) is not None
+
+
 def parse_caption(text: str) -> dict[str, str]:
     """Read attributes from a caption.
 
@@ -374,7 +385,8 @@ def parse_caption(text: str) -> dict[str, str]:
     attribute dict (raising ``ValueError`` on a malformed one). A natural caption returns
     only the attributes it mentions (keys among :data:`ATTRIBUTE_KEYS`): ``type`` (and its
     ``category``), ``colour`` (the first colour named), ``colour2`` (the second colour, for
-    two-colour patterns), ``pattern``, ``sleeve``, ``neckline``, ``fit``, ``length``.
+    two-colour patterns), ``pattern``, ``sleeve``, ``neckline``, ``fit``, ``length``. A print
+    named before its ground ("white dots on a navy dress") gives the ground as ``colour``.
     """
     if not isinstance(text, str):
         raise TypeError(f"caption must be a str, got {type(text).__name__}")
@@ -402,6 +414,8 @@ def parse_caption(text: str) -> dict[str, str]:
         out["pattern"] = "denim"
     if out.get("pattern") in TWO_COLOUR_PATTERNS and len(colours) > 1:
         out["colour2"] = colours[1][1]
+        if _names_print_first(masked, colours, patterns[0]):
+            out["colour"], out["colour2"] = colours[1][1], colours[0][1]
     for key, vocab in (
         ("sleeve", _SLEEVE_WORDS),
         ("neckline", _NECK_WORDS),
