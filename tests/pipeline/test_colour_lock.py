@@ -19,7 +19,6 @@ from tryon.pipeline.colour_lock import (
     lock_target,
     parse_colour,
     prompt_colour,
-    prompt_target,
     rgb_to_lab,
     skin_tone,
 )
@@ -33,8 +32,8 @@ def test_prompt_colour_reads_the_first_named_colour():
     assert prompt_colour("a sky blue dress") == "sky blue"
     assert prompt_colour("a wine skirt with white dots") == "burgundy"
     assert prompt_colour("a linen shirt with short sleeves") is None
-    np.testing.assert_allclose(prompt_target("a wine skirt"), colour("burgundy").lab, atol=1e-4)
-    assert prompt_target("a linen shirt with short sleeves") is None
+    np.testing.assert_allclose(lock_target("a wine skirt").base, colour("burgundy").lab, atol=1e-4)
+    assert lock_target("a linen shirt with short sleeves") is None
 
 
 def test_parse_colour_names_hex_and_triples():

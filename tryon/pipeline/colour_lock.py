@@ -139,12 +139,6 @@ def parse_colour(value) -> np.ndarray:
     )
 
 
-def prompt_target(prompt: str) -> np.ndarray | None:
-    """CIELAB ``(3,)`` of the colour ``prompt`` names (:func:`prompt_colour`), or None."""
-    name = prompt_colour(prompt)
-    return None if name is None else parse_colour(name)
-
-
 @dataclass(frozen=True)
 class LockTarget:
     """What a render's garment is locked to.

@@ -166,7 +166,7 @@ def _lock_targets(garment_colour, prompts, n_prompts: int, colour_lock: bool) ->
         return [lock_target(p, garment_colour) for p in prompts]
     if not colour_lock:
         return [None] * n_prompts
-    return [None if p is None else lock_target(p) for p in prompts]
+    return [lock_target(p) for p in prompts]  # None for a prompt (or none) naming no colour
 
 
 def _stage_clock(device: torch.device):
