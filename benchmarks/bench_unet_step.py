@@ -34,16 +34,15 @@ from torch.utils.flop_counter import FlopCounterMode
 from tryon.models.full_res_attention import add_full_res_attention
 from tryon.models.pooled_text import unet_text_kwargs
 from tryon.models.text_encoder import TextEmbeddings
+from tryon.models.unet_rebuild import changed_config
 
 TOKENS = 32  # a garment prompt's padded length is about this
 
 
 def with_self_attention(unet: UNet2DConditionModel) -> UNet2DConditionModel:
-    """``unet`` (already given full-resolution attention) with self-attention over pixels."""
-    config = dict(unet.config)
-    config.pop("_use_default_values", None)
-    config["only_cross_attention"] = False
-    return UNet2DConditionModel.from_config(config)
+    """``unet`` (already given full-resolution attention) with self-attention over pixels,
+    freshly initialised: its attention weights differ in shape, and timing needs none."""
+    return UNet2DConditionModel.from_config(changed_config(unet, only_cross_attention=False))
 
 
 def inputs(unet: UNet2DConditionModel, batch: int, generator: torch.Generator):

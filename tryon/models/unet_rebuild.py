@@ -14,6 +14,16 @@ from typing import Any
 from diffusers import UNet2DConditionModel
 
 
+def changed_config(unet: UNet2DConditionModel, **config_changes: Any) -> dict[str, Any]:
+    """``unet``'s config with ``config_changes``, ready for ``UNet2DConditionModel.from_config``
+    (a new architecture, fresh weights)."""
+    config = dict(unet.config)
+    # from_config resets the keys listed here to their defaults (class_embed_type is one)
+    config.pop("_use_default_values", None)
+    config.update(config_changes)
+    return config
+
+
 def rebuild_unet(
     unet: UNet2DConditionModel, new_modules: Sequence[str], **config_changes: Any
 ) -> UNet2DConditionModel:
@@ -27,11 +37,7 @@ def rebuild_unet(
             exactly those of ``new_modules``.
     """
     param = next(unet.parameters())
-    config = dict(unet.config)
-    # from_config resets the keys listed here to their defaults (class_embed_type is one)
-    config.pop("_use_default_values", None)
-    config.update(config_changes)
-    rebuilt = UNet2DConditionModel.from_config(config)
+    rebuilt = UNet2DConditionModel.from_config(changed_config(unet, **config_changes))
     missing, unexpected = rebuilt.load_state_dict(unet.state_dict(), strict=False)
     new = {
         name

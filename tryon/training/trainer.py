@@ -400,9 +400,10 @@ def parameter_groups(
 ) -> list[dict]:
     """The trainable parameters of ``modules[m]`` for ``m`` in ``module_names`` as optimiser
     groups: one per rate, ``lr`` times the factor of the longest prefix in ``lr_scale`` that
-    starts the parameter's ``<module>.<name>`` with whole dotted parts (1 where none does). Each group is a dict with
-    ``params``, ``lr`` and ``prefixes`` (the ``lr_scale`` keys it came from), plain rate first,
-    in parameter order within a group, so a resumed run builds the same groups."""
+    starts the parameter's ``<module>.<name>`` with whole dotted parts (1 where none does).
+    Each group is a dict with ``params``, ``lr`` and ``prefixes`` (the ``lr_scale`` keys it
+    came from), plain rate first, in parameter order within a group, so a resumed run builds
+    the same groups."""
     by_factor: dict[float, dict] = {}
     ordered = sorted(lr_scale, key=len, reverse=True)
     for module_name in module_names:
