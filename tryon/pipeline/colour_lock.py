@@ -214,6 +214,23 @@ def _region_box(region: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray]:
     return box, region[box]
 
 
+def _skin_guard(lab: np.ndarray, skin: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Weight in ``[0, 1]`` per pixel of ``lab`` (``(h, w, 3)`` CIELAB): 0 where the pixel is
+    nearer the ``skin`` tone than ``distance`` (``(h, w)``, its neighbourhood's ΔE*ab from the
+    garment colour the lock moves), 1 where it is clearly farther (:data:`_SKIN_SOFTNESS`)."""
+    to_skin = np.linalg.norm(lab - skin, axis=-1)
+    return _smoothstep((to_skin - distance) / _SKIN_SOFTNESS + 0.5)
+
+
+def _write_moved(
+    out: np.ndarray, box: tuple[slice, slice], moved: np.ndarray, shifted: np.ndarray
+) -> None:
+    """Write ``shifted`` (CIELAB of the window ``box``) into ``out`` (uint8 RGB) where
+    ``moved``. The other pixels skip the Lab round trip: bit-exact, not +-1."""
+    window = out[box]
+    window[moved] = lab_to_rgb(shifted[moved])
+
+
 def _smoothstep(t: np.ndarray) -> np.ndarray:
     t = np.clip(t, 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
@@ -300,12 +317,9 @@ def lock_colour(
     distance = np.linalg.norm(local - base, axis=-1)
     weight = 1.0 - _smoothstep((distance - full) / (none - full))
     if skin is not None:  # a pixel nearer the skin tone than the base stays skin
-        to_skin = np.linalg.norm(lab - skin, axis=-1)
-        weight *= _smoothstep((to_skin - distance) / _SKIN_SOFTNESS + 0.5)
+        weight *= _skin_guard(lab, skin, distance)
     shifted = lab + (strength * weight)[..., None] * (target - base)
-    moved = inside & (weight > 0)  # the rest skip the Lab round trip: bit-exact, not +-1
-    window = out[box]
-    window[moved] = lab_to_rgb(shifted[moved])
+    _write_moved(out, box, inside & (weight > 0), shifted)
     return out, base
 
 
@@ -371,8 +385,7 @@ def lock_print(
     to_segment = np.linalg.norm(local - base - along_local[..., None] * axis, axis=-1)
     weight = (1.0 - _smoothstep((to_segment - full) / (none - full))) * inside
     if skin is not None:  # a pixel nearer the skin tone than the segment stays skin
-        to_skin = np.linalg.norm(lab - skin, axis=-1)
-        weight *= _smoothstep((to_skin - to_segment) / _SKIN_SOFTNESS + 0.5)
+        weight *= _skin_guard(lab, skin, to_segment)
     if np.count_nonzero(weight > 0.5) < MIN_FRACTION * np.count_nonzero(inside):
         logger.info("print lock: too little of the render near the asked colours; left as is")
         return out, False
@@ -386,9 +399,7 @@ def lock_print(
     offset = lab - base - along[..., None] * axis  # shading: the part off the segment
     wanted = base + is_print[..., None] * axis + offset
     shifted = lab + (strength * weight)[..., None] * (wanted - lab)
-    moved = inside & (weight > 0)
-    window = out[box]
-    window[moved] = lab_to_rgb(shifted[moved])
+    _write_moved(out, box, inside & (weight > 0), shifted)
     return out, True
 
 
