@@ -12,7 +12,9 @@ guidance, with random-initialised "small" components (speed does not depend on w
 * the UNet's FLOPs per call (``torch.utils.flop_counter.FlopCounterMode``), achieved GFLOP/s
   during denoising and the fraction of this CPU's peak;
 * guidance_stop: our pipeline with guidance on all steps vs the recipe's value (time, and the
-  mean absolute pixel difference inside the garment region).
+  mean absolute pixel difference inside the garment region);
+* colour guidance: our pipeline with the recipe's ``colour_guidance`` (the prompt names a
+  colour, so each guided step evaluates three branches) vs off (two).
 
 Usage::
 
@@ -84,6 +86,7 @@ def main() -> None:
         "scheduler": recipe.scheduler,
         "guidance_scale": scale,
         "guidance_stop": stop,
+        "colour_guidance": recipe.colour_guidance,
         "threads": args.threads,
         "torch": torch.__version__,
         "machine": platform.processor() or platform.machine(),
@@ -99,13 +102,14 @@ def main() -> None:
     pipe.set_progress_bar_config(disable=True)
     results["unet_params_M"] = sum(p.numel() for p in pipe.unet.parameters()) / 1e6
 
-    def ours(guidance_stop: float, person=photo, seed: int = 0):
+    def ours(guidance_stop: float, person=photo, seed: int = 0, colour=recipe.colour_guidance):
         return pipe(
             person,
             prompt,
             num_inference_steps=steps,
             guidance_scale=scale,
             guidance_stop=guidance_stop,
+            colour_guidance_scale=colour,
             height=height,
             width=width,
             output_type="np",
@@ -169,6 +173,7 @@ def main() -> None:
         "ours": [],
         "ours_prepared": [],
         "ours_guidance_all_steps": [],
+        "ours_no_colour_guidance": [],
         "sd_inpaint": [],
     }
     out_full = out_stop = None
@@ -178,6 +183,7 @@ def main() -> None:
         runs["ours_prepared"].append(out_stop.timings)
         out_full = ours(1.0, person=prepared)
         runs["ours_guidance_all_steps"].append(out_full.timings)
+        runs["ours_no_colour_guidance"].append(ours(stop, person=prepared, colour=0.0).timings)
         if sd is not None:
             runs["sd_inpaint"].append(baseline())
     for name, rs in runs.items():
@@ -196,11 +202,14 @@ def main() -> None:
     # UNet FLOPs and achieved throughput (best-of-N denoising time of the prepared path)
     latent_hw = (height // 8, width // 8)
     tokens = max_text_length(pipe.tokenizer)
+    branches = 3 if recipe.colour_guidance > 0 else 2  # the prompt names a colour (navy)
     f2 = unet_flops(pipe.unet, 2, latent_hw, tokens, mask=True)
+    f_guided = unet_flops(pipe.unet, branches, latent_hw, tokens, mask=True)
     f1 = unet_flops(pipe.unet, 1, latent_hw, tokens, mask=True)
     guided = int(np.ceil(stop * steps))
-    flops_ours = guided * f2 + (steps - guided) * f1
+    flops_ours = guided * f_guided + (steps - guided) * f1
     results["unet_gflop_per_call_batch2"] = f2 / 1e9
+    results["guided_branches"] = branches
     results["unet_gflop_per_tryon"] = flops_ours / 1e9
     for stat in ("min", "median"):
         denoise = results["ours_prepared"][stat]["denoising"]

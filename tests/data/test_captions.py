@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tryon.data.captions import exact_caption, names_two_colours, natural_caption, parse_caption
+from tryon.data.captions import (
+    exact_caption,
+    names_two_colours,
+    natural_caption,
+    parse_caption,
+    without_colour,
+)
 from tryon.data.garments import ATTRIBUTE_KEYS, GarmentSpec, sample_garment
 
 
@@ -102,3 +108,18 @@ def test_a_print_named_before_its_ground_gives_the_ground_as_the_colour():
     # "on" before the pattern word, or no second colour: nothing to swap
     assert parse_caption("a red top on white with stripes")["colour"] == "red"
     assert parse_caption("white stripes on a shirt")["colour"] == "white"
+
+
+def test_without_colour():
+    assert without_colour("a Royal Blue skirt with pale purple pinstripes") == (
+        "a skirt with pale purple pinstripes"  # the print's colour stays
+    )
+    assert without_colour("a tan tank top") == "a tank top"  # "tank" is a type, not "tan"
+    assert without_colour("white dots on a navy dress") == "white dots on a dress"
+    assert without_colour("a  linen   shirt") == "a linen shirt"  # no colour: normalised only
+    exact = "type t-shirt; colour red; pattern stripes_h; colour2 white; fit slim"
+    assert without_colour(exact) == "type t-shirt; pattern stripes_h; colour2 white; fit slim"
+    for caption in ("a crimson tee", "navy blue jeans", "a tan tank top"):
+        assert "colour" not in parse_caption(without_colour(caption))
+    with pytest.raises(TypeError, match="must be a str"):
+        without_colour(None)

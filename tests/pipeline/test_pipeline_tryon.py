@@ -192,6 +192,58 @@ def test_guidance_stop_and_guidance_off(tiny_pipe, person):
     assert not np.array_equal(off, stop_at_zero_steps.images[0])
 
 
+def test_colour_guidance_contrasts_the_prompt_with_its_colourless_self(tiny_pipe, person):
+    """Without classifier-free guidance, colour guidance c is guidance of 1 + c against the
+    colourless prompt: eps_cond + c (eps_cond - eps_colourless)."""
+    from tryon.data.captions import without_colour
+
+    every_step = dict(num_inference_steps=4, guidance_stop=1.0, colour_guidance_stop=1.0)
+    guided = run(
+        tiny_pipe, person, guidance_scale=1.0, colour_guidance_scale=3.0, **every_step
+    ).images[0]
+    as_cfg = run(
+        tiny_pipe,
+        person,
+        guidance_scale=4.0,
+        negative_prompt=without_colour(PROMPT),
+        colour_guidance_scale=0.0,
+        **every_step,
+    ).images[0]
+    plain = run(
+        tiny_pipe, person, guidance_scale=1.0, colour_guidance_scale=0.0, **every_step
+    ).images[0]
+    assert np.abs(guided.astype(int) - as_cfg.astype(int)).max() <= 1  # summation order
+    assert np.abs(guided.astype(int) - plain.astype(int)).max() > 10
+    # stopped after the first of 4 steps, it differs from both: it ran, and it stopped
+    early = run(
+        tiny_pipe,
+        person,
+        guidance_scale=1.0,
+        colour_guidance_scale=3.0,
+        **{**every_step, "colour_guidance_stop": 0.25},
+    ).images[0]
+    assert not np.array_equal(early, guided) and not np.array_equal(early, plain)
+
+
+def test_colour_guidance_leaves_prompts_without_colour_alone(tiny_pipe, person):
+    colour_free = "a linen shirt with short sleeves"
+    off = run(tiny_pipe, person, colour_free, colour_guidance_scale=0.0).images[0]
+    on = run(tiny_pipe, person, colour_free, colour_guidance_scale=5.0).images[0]
+    np.testing.assert_array_equal(off, on)  # no prompt names a colour: no extra branch
+    # beside a prompt that names one, its contrast is zero and each matches its single call
+    prompts = [PROMPT, colour_free]
+    gens = [torch.Generator().manual_seed(s) for s in (5, 6)]
+    batch = run(tiny_pipe, person, prompts, generator=gens, colour_guidance_scale=5.0).images
+    singles = [
+        run(tiny_pipe, person, p, seed=s, colour_guidance_scale=5.0).images[0]
+        for p, s in zip(prompts, (5, 6), strict=True)
+    ]
+    for got, single in zip(batch, singles, strict=True):
+        assert np.abs(got.astype(int) - single.astype(int)).max() <= 1
+    unguided = run(tiny_pipe, person, PROMPT, seed=5, colour_guidance_scale=0.0).images[0]
+    assert not np.array_equal(singles[0], unguided)
+
+
 def test_background_restore_acts_on_the_clean_plate_only(tiny_pipe, person, monkeypatch):
     """Off the plate (the photo's background inside the mask) restore changes nothing; on it,
     a tolerance above any colour distance brings every pixel of the photo back."""
@@ -361,6 +413,15 @@ BAD_INPUTS = [
     (dict(num_inference_steps=2.5), ValueError, "num_inference_steps"),
     (dict(guidance_scale=-1.0), ValueError, "guidance_scale"),
     (dict(guidance_scale=float("nan")), ValueError, "guidance_scale"),
+    (dict(colour_guidance_scale=-1.0), ValueError, "colour_guidance_scale"),
+    (dict(colour_guidance_scale=float("inf")), ValueError, "colour_guidance_scale"),
+    (dict(colour_guidance_stop=0.0), ValueError, "colour_guidance_stop"),
+    (dict(colour_guidance_stop=1.5), ValueError, "colour_guidance_stop"),
+    (
+        dict(prompt=None, prompt_embeds=torch.zeros(1, 4, 32), colour_guidance_scale=2.0),
+        ValueError,
+        "prompt's words",
+    ),
     (dict(guidance_stop=0.0), ValueError, "guidance_stop"),
     (dict(guidance_stop=1.5), ValueError, "guidance_stop"),
     (dict(num_images_per_prompt=0), ValueError, "num_images_per_prompt"),

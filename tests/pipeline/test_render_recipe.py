@@ -56,6 +56,11 @@ def test_unknown_key_and_bad_values_are_refused(tmp_path):
     bad.write_text(text.replace("guidance_stop = 0.8", "guidance_stop = 0.0"))
     with pytest.raises(RecipeError, match="guidance_stop"):
         load_render_recipe(bad)
+    colour_guidance = next(x for x in text.splitlines() if x.startswith("colour_guidance"))
+    for value in ("-1.0", "nan"):
+        bad.write_text(text.replace(colour_guidance, f"colour_guidance = {value}"))
+        with pytest.raises(RecipeError, match="colour_guidance"):
+            load_render_recipe(bad)
     bad.write_text(text.replace('scheduler = "dpm++"', 'scheduler = "pndm"'))
     with pytest.raises(RecipeError, match="scheduler"):
         load_render_recipe(bad)

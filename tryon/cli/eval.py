@@ -66,6 +66,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--steps", type=int, help="denoising steps (default: the recipe's)")
     parser.add_argument(
+        "--colour-guidance",
+        type=float,
+        metavar="SCALE",
+        help="colour guidance scale (0 = off; default: the recipe's)",
+    )
+    parser.add_argument(
         "--refine",
         choices=("auto", "on", "off"),
         default="auto",
@@ -154,6 +160,10 @@ def build_method(args: argparse.Namespace):
         if args.steps < 1:
             raise CliError(f"--steps must be >= 1, got {args.steps}")
         kwargs["num_inference_steps"] = args.steps
+    if args.colour_guidance is not None:
+        if not args.colour_guidance >= 0:
+            raise CliError(f"--colour-guidance must be >= 0, got {args.colour_guidance}")
+        kwargs["colour_guidance_scale"] = args.colour_guidance
     has_refiner = getattr(pipe, "refiner", None) is not None
     refine = {"auto": has_refiner, "on": True, "off": False}[args.refine]
     if args.baseline == "no-refine":
@@ -169,12 +179,15 @@ def build_method(args: argparse.Namespace):
     elif refine:
         name = f"{label} (+refiner)"
     name += suffix
+    if args.colour_guidance is not None and args.colour_guidance != defaults.colour_guidance:
+        name += f" (colour guidance {args.colour_guidance:g})"
     method = PipelineMethod(pipe, name, kwargs, dilation=defaults.mask_dilation)
     info = {
         "weights": weights,
         "steps": kwargs.get("num_inference_steps", defaults.steps),
         "scheduler": defaults.scheduler,
         "guidance_scale": defaults.guidance_scale,
+        "colour_guidance": kwargs.get("colour_guidance_scale", defaults.colour_guidance),
         "resolution": list(pipe.default_size),
         "refine": refine,
         **switches,
@@ -193,6 +206,7 @@ def command_line(args: argparse.Namespace) -> str:
         ("--n", args.n),
         ("--seed", args.seed),
         ("--steps", args.steps),
+        ("--colour-guidance", args.colour_guidance),
         ("--matcher-weights", args.matcher_weights),
     ):
         if value is not None:

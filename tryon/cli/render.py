@@ -48,6 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--guidance-stop", type=float, default=None, help="fraction of steps that use guidance"
     )
+    parser.add_argument(
+        "--colour-guidance",
+        type=float,
+        default=None,
+        metavar="SCALE",
+        help="colour guidance scale (0 = off; default: recipe's)",
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--recipe", default=None, help="render recipe TOML or name (default: default)"
@@ -124,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         num_inference_steps=args.steps,
         guidance_scale=args.guidance,
         guidance_stop=args.guidance_stop,
+        colour_guidance_scale=args.colour_guidance,
         refine=args.refine,
         rerank=args.rerank,
         restore_background=args.restore_background,

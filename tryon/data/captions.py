@@ -428,6 +428,31 @@ def parse_caption(text: str) -> dict[str, str]:
     return out
 
 
+def without_colour(caption: str) -> str:
+    """``caption`` with the garment's colour taken out: the words :func:`parse_caption` reads
+    as its ``colour`` (synonyms and two-word names: "royal blue", "dark grey"), or the
+    ``colour`` field of an exact caption. A print's colour stays, as does everything else,
+    lower-cased and with its whitespace collapsed: ``"a Royal Blue skirt with pale purple
+    pinstripes"`` -> ``"a skirt with pale purple pinstripes"``. Colour guidance contrasts a
+    prompt with this (:mod:`tryon.pipeline.guidance`); a caption naming no colour comes back
+    as it is (normalised)."""
+    if not isinstance(caption, str):
+        raise TypeError(f"caption must be a str, got {type(caption).__name__}")
+    if is_exact_caption(caption):
+        parts = [p.strip() for p in caption.split(";")]
+        return "; ".join(p for p in parts if p and p.partition(" ")[0] != "colour")
+    low = " ".join(caption.lower().split())
+    base = parse_caption(low).get("colour")
+    masked = low  # type words blanked, as in parse_caption: "tank" is not "tan"
+    for _, _, (a, b) in _spot(low, _TYPE_VOCAB):
+        masked = masked[:a] + " " * (b - a) + masked[b:]
+    out = low
+    for _, name, (a, b) in reversed(_spot(masked, _COLOUR_VOCAB)):
+        if name == base:
+            out = out[:a] + out[b:]
+    return " ".join(out.split())
+
+
 def names_two_colours(caption: str) -> bool:
     """Whether ``caption`` names a print's second colour ("navy with white dots", "red and
     white stripes"): the prompts the evaluation scores second-colour accuracy on, and the
@@ -443,4 +468,5 @@ __all__ = [
     "names_two_colours",
     "natural_caption",
     "parse_caption",
+    "without_colour",
 ]

@@ -3,7 +3,7 @@
 A diffusers ``DiffusionPipeline`` with the usual call order::
 
     check_inputs -> analyse person -> encode prompt -> timesteps -> latents
-      -> denoise (classifier-free guidance) -> decode -> refine -> composite
+      -> denoise (classifier-free and colour guidance) -> decode -> refine -> composite
 
 The model works on a crop around the garment region (:func:`tryon.pipeline.crop.garment_crop_box`)
 at its own resolution; the result is pasted back into the full-resolution photo with a feathered
@@ -60,6 +60,7 @@ from tryon.pipeline.conditioning import (
     tensor_to_images,
 )
 from tryon.pipeline.crop import Box, crop_keypoints, crop_resize, garment_crop_box, paste_crop
+from tryon.pipeline.guidance import colourless_prompts, combine_guidance
 from tryon.pipeline.loading import WeightsError, check_weights_folder, verify_component_keys
 from tryon.pipeline.recipe import RenderRecipe, load_render_recipe
 from tryon.pipeline.schedulers import make_scheduler
@@ -480,6 +481,8 @@ class TryOnPipeline(DiffusionPipeline):
         generator,
         callback_on_step_end,
         callback_on_step_end_tensor_inputs,
+        colour_guidance_scale=0.0,
+        colour_guidance_stop=1.0,
     ) -> None:
         """Validate every argument of :meth:`__call__` before any work (ValueError/TypeError)."""
         if person is None:
@@ -568,8 +571,21 @@ class TryOnPipeline(DiffusionPipeline):
             or guidance_scale < 0
         ):
             raise ValueError(f"guidance_scale must be a finite number >= 0, got {guidance_scale!r}")
-        if not isinstance(guidance_stop, (int, float)) or not 0 < guidance_stop <= 1:
-            raise ValueError(f"guidance_stop must be in (0, 1], got {guidance_stop!r}")
+        if (
+            isinstance(colour_guidance_scale, bool)
+            or not isinstance(colour_guidance_scale, (int, float))
+            or not math.isfinite(colour_guidance_scale)
+            or colour_guidance_scale < 0
+        ):
+            raise ValueError(
+                f"colour_guidance_scale must be a finite number >= 0, got {colour_guidance_scale!r}"
+            )
+        for name, stop in (
+            ("guidance_stop", guidance_stop),
+            ("colour_guidance_stop", colour_guidance_stop),
+        ):
+            if not isinstance(stop, (int, float)) or not 0 < stop <= 1:
+                raise ValueError(f"{name} must be in (0, 1], got {stop!r}")
         if not _is_int(num_images_per_prompt) or num_images_per_prompt < 1:
             raise ValueError(
                 f"num_images_per_prompt must be an int >= 1, got {num_images_per_prompt!r}"
@@ -649,6 +665,8 @@ class TryOnPipeline(DiffusionPipeline):
         num_inference_steps: int | None = None,
         guidance_scale: float | None = None,
         guidance_stop: float | None = None,
+        colour_guidance_scale: float | None = None,
+        colour_guidance_stop: float | None = None,
         generator: torch.Generator | list[torch.Generator] | None = None,
         num_images_per_prompt: int = 1,
         refine: bool | None = None,
@@ -677,6 +695,15 @@ class TryOnPipeline(DiffusionPipeline):
                 (default: the empty prompt).
             num_inference_steps, guidance_scale, guidance_stop: sampling (defaults: recipe).
                 Guidance runs on the first ``ceil(guidance_stop * steps)`` steps only.
+            colour_guidance_scale: colour guidance (default: recipe's ``colour_guidance``; 0 =
+                off): on the guided steps, also push the prediction away from the prompt with
+                the garment's colour taken out (:mod:`tryon.pipeline.guidance`), so the colour
+                the prompt names come out. One more UNet evaluation a guided step when a
+                prompt names a colour. It reads the prompt's words, so it is off with
+                ``prompt_embeds`` (and an explicit scale > 0 with them is an error).
+            colour_guidance_stop: colour guidance runs on the first
+                ``ceil(colour_guidance_stop * steps)`` steps only (default: recipe's): the
+                colour is settled early, a print's detail later.
             generator: a ``torch.Generator`` or one per image candidate (prompt-major).
             num_images_per_prompt: results per prompt.
             refine: run the refiner (default: recipe; needs a refiner).
@@ -705,6 +732,12 @@ class TryOnPipeline(DiffusionPipeline):
         steps = _pick(num_inference_steps, defaults.steps)
         guidance_scale = _pick(guidance_scale, defaults.guidance_scale)
         guidance_stop = _pick(guidance_stop, defaults.guidance_stop)
+        if colour_guidance_scale and prompt_embeds is not None:
+            raise ValueError(
+                "colour_guidance_scale needs the prompt's words; pass prompt, not prompt_embeds"
+            )
+        colour_guidance_scale = _pick(colour_guidance_scale, defaults.colour_guidance)
+        colour_guidance_stop = _pick(colour_guidance_stop, defaults.colour_guidance_stop)
         refine = _pick(refine, defaults.refine)
         rerank = _pick(rerank, defaults.rerank)
         restore_background = _pick(restore_background, defaults.restore_background)
@@ -730,6 +763,8 @@ class TryOnPipeline(DiffusionPipeline):
             generator,
             callback_on_step_end,
             callback_on_step_end_tensor_inputs,
+            colour_guidance_scale,
+            colour_guidance_stop,
         )
         timings: dict[str, float] = {}
         device = self._execution_device
@@ -762,6 +797,10 @@ class TryOnPipeline(DiffusionPipeline):
                 negative = negative_prompt if negative_prompt is not None else ""
                 negatives = [negative] * n_prompts if isinstance(negative, str) else negative
                 uncond = self.encode_prompt(negatives)
+        colourless = None
+        if colour_guidance_scale > 0 and prompts is not None:
+            contrasts = colourless_prompts(prompts)
+            colourless = None if contrasts is None else self.encode_prompt(contrasts)
         timings["text_encoding"] = clock() - t0
 
         # 3. candidates, timesteps, latents
@@ -769,6 +808,7 @@ class TryOnPipeline(DiffusionPipeline):
         batch = n_prompts * candidates
         cond_b = cond.repeat_interleave(candidates)
         uncond_b = uncond.repeat_interleave(candidates) if uncond is not None else None
+        colourless_b = colourless.repeat_interleave(candidates) if colourless is not None else None
         unet_dtype = self.unet.dtype
         self.scheduler.set_timesteps(steps, device=device)
         timesteps = self.scheduler.timesteps
@@ -784,38 +824,52 @@ class TryOnPipeline(DiffusionPipeline):
         )
         latents = latents * self.scheduler.init_noise_sigma
         conditioning = prepared.conditioning.to(device, unet_dtype).expand(batch)
-        guided_steps = math.ceil(guidance_stop * steps) if do_cfg else 0
-        conditioning_2 = Conditioning(
-            *(
-                None if c is None else torch.cat([c, c])
-                for c in (conditioning.agnostic_latent, conditioning.latent_mask, conditioning.pose)
-            )
-        )
-        text_plain = unet_text_kwargs(self.unet, [cond_b], device, unet_dtype)
-        text_guided = (
-            unet_text_kwargs(self.unet, [uncond_b, cond_b], device, unet_dtype) if do_cfg else None
-        )
+        guided_steps = math.ceil(guidance_stop * steps) if uncond is not None else 0
+        colour_steps = math.ceil(colour_guidance_stop * steps) if colourless is not None else 0
+        branch_inputs: dict[tuple[bool, bool], tuple] = {}
+
+        def inputs_for(unconditional: bool, colourless: bool) -> tuple:
+            """(branches, conditioning, text kwargs) of one UNet batch holding the branches
+            in combine_guidance's order: unconditional, conditional, colourless."""
+            key = (unconditional, colourless)
+            if key not in branch_inputs:
+                embeds = [uncond_b] * unconditional + [cond_b] + [colourless_b] * colourless
+                n = len(embeds)
+                cond_n = Conditioning(
+                    *(
+                        None if c is None else torch.cat([c] * n) if n > 1 else c
+                        for c in (
+                            conditioning.agnostic_latent,
+                            conditioning.latent_mask,
+                            conditioning.pose,
+                        )
+                    )
+                )
+                text = unet_text_kwargs(self.unet, embeds, device, unet_dtype)
+                branch_inputs[key] = (n, cond_n, text)
+            return branch_inputs[key]
+
         step_kwargs = self._step_kwargs(generator)
 
         # 4. denoise
         t0 = clock()
         with self.progress_bar(total=steps) as progress:
             for i, t in enumerate(timesteps):
-                guide = i < guided_steps
-                model_in = torch.cat([latents, latents]) if guide else latents
+                guide = (i < guided_steps, i < colour_steps)
+                n, cond_in, text_kwargs = inputs_for(*guide)
+                model_in = torch.cat([latents] * n) if n > 1 else latents
                 model_in = self.scheduler.scale_model_input(model_in, t)
-                cond_in = conditioning_2 if guide else conditioning
                 unet_in = self.layout.build(
                     model_in.to(unet_dtype),
                     cond_in.agnostic_latent,
                     cond_in.latent_mask,
                     cond_in.pose,
                 )
-                text_kwargs = text_guided if guide else text_plain
                 noise = self.unet(unet_in, t, **text_kwargs, return_dict=False)[0].float()
-                if guide:
-                    noise_uncond, noise_cond = noise.chunk(2)
-                    noise = noise_uncond + guidance_scale * (noise_cond - noise_uncond)
+                if n > 1:
+                    noise = combine_guidance(
+                        noise.chunk(n), guidance_scale, colour_guidance_scale, *guide
+                    )
                 latents = self.scheduler.step(noise, t, latents, **step_kwargs, return_dict=False)[
                     0
                 ]

@@ -41,6 +41,12 @@ class RenderRecipe:
         guidance_stop: fraction of the steps, in ``(0, 1]``, after which guidance is switched off
             (the last steps run the conditional branch only, halving their cost); 1 = guide
             every step.
+        colour_guidance: colour guidance scale, ``>= 0`` (0 = off): on the guided steps, the
+            prompt is also contrasted with itself without the garment's colour, amplifying
+            what that colour asks for (:mod:`tryon.pipeline.guidance`); one more UNet evaluation a guided
+            step for prompts that name a colour.
+        colour_guidance_stop: fraction of the steps, in ``(0, 1]``, that colour guidance runs
+            on (the first ones: the garment's colour is settled early, a print's detail later).
         refine: run the GAN refiner after decoding.
         rerank: best-of-N by matcher score; 0 or 1 = off.
         attention: ``sdpa`` (PyTorch scaled-dot-product attention) or ``xformers``.
@@ -72,6 +78,8 @@ class RenderRecipe:
     scheduler: Literal["ddim", "dpm++", "euler", "unipc"]
     guidance_scale: float
     guidance_stop: float
+    colour_guidance: float
+    colour_guidance_stop: float
     refine: bool
     rerank: int
     attention: Literal["sdpa", "xformers"]
@@ -95,8 +103,12 @@ class RenderRecipe:
             raise ValueError(f"steps must be >= 1, got {self.steps}")
         if not math.isfinite(self.guidance_scale) or self.guidance_scale < 0:
             raise ValueError(f"guidance_scale must be >= 0, got {self.guidance_scale}")
-        if not 0 < self.guidance_stop <= 1:
-            raise ValueError(f"guidance_stop must be in (0, 1], got {self.guidance_stop}")
+        for name in ("guidance_stop", "colour_guidance_stop"):
+            stop = getattr(self, name)
+            if not 0 < stop <= 1:
+                raise ValueError(f"{name} must be in (0, 1], got {stop}")
+        if not math.isfinite(self.colour_guidance) or self.colour_guidance < 0:
+            raise ValueError(f"colour_guidance must be >= 0, got {self.colour_guidance}")
         if self.rerank < 0:
             raise ValueError(f"rerank must be >= 0, got {self.rerank}")
         if self.category not in CATEGORIES:
