@@ -6,7 +6,7 @@ lock included) at each colour guidance scale of ``--scales``, with the same seed
 does:
 
 * **colour**: the dominant palette colour over the target's garment mask is the asked one,
-  overall, on prompts that name one colour and on those that name a print's colour too;
+  overall, on prompts that name no print's colour ("one colour") and on those that do;
 * **pattern / type**: the attribute classifiers (``weights/eval-classifiers``) on the garment
   crop;
 
@@ -112,7 +112,8 @@ def main() -> None:
 
     print(f"# Colour guidance: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
     print(
-        f"{int((~two).sum())} prompts name one colour, {int(two.sum())} a print's colour too. "
+        f"{int(two.sum())} prompts name a print's colour too, {int((~two).sum())} do not "
+        "(one colour; the world's prompts may name none). "
         f"+/-: pairs gained / lost against scale {scales[0]:g}, p: two-sided sign test.\n"
     )
     print(
