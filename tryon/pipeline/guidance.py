@@ -1,17 +1,17 @@
 """Guidance: how the UNet's noise predictions for a prompt and its contrasts are combined.
 
 Classifier-free guidance (Ho & Salimans 2022) pushes the prediction away from the unconditional
-one (the empty or negative prompt). **Colour guidance** adds a second, narrower contrast: the
-prompt against the same prompt with the garment's colour taken out
-(:func:`tryon.data.captions.without_colour`; a print's colour stays), so only what the colour
-word changes is amplified::
+one (the empty or negative prompt). **Colour guidance** adds a second, narrower contrast, on
+the first ``colour_guidance_stop`` of the steps: the prompt against the same prompt with the
+garment's colour taken out (:func:`tryon.data.captions.without_colour`; a print's colour
+stays), so only what the colour word changes is amplified::
 
     eps = eps_uncond + g * (eps_cond - eps_uncond) + c * (eps_cond - eps_colourless)
 
 A small model drifts to a colour's neighbours, and the drift is the prompt's, not the seed's:
-among four seeds of the same prompt, one delivers the asked colour in hardly more pairs than
-the first seed does. The colour contrast is what moves it (``benchmarks/results/colour-guidance``).
-It costs one more UNet evaluation per guided step, and only when a prompt names a colour.
+the best of four seeds delivers the asked colour in hardly more pairs than the first seed
+does. The colour contrast moves it, at a cost in prints (``benchmarks/results/colour-guidance``).
+It costs one more UNet evaluation a step it runs on, and only when a prompt names a colour.
 """
 
 from __future__ import annotations

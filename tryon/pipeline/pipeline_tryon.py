@@ -696,11 +696,11 @@ class TryOnPipeline(DiffusionPipeline):
             num_inference_steps, guidance_scale, guidance_stop: sampling (defaults: recipe).
                 Guidance runs on the first ``ceil(guidance_stop * steps)`` steps only.
             colour_guidance_scale: colour guidance (default: recipe's ``colour_guidance``; 0 =
-                off): on the guided steps, also push the prediction away from the prompt with
-                the garment's colour taken out (:mod:`tryon.pipeline.guidance`), so the colour
-                the prompt names come out. One more UNet evaluation a guided step when a
-                prompt names a colour. It reads the prompt's words, so it is off with
-                ``prompt_embeds`` (and an explicit scale > 0 with them is an error).
+                off): also push the prediction away from the prompt with the garment's colour
+                taken out (:mod:`tryon.pipeline.guidance`), so the colour the prompt names
+                comes out. One more UNet evaluation a step it runs on, when a prompt names a
+                colour. It reads the prompt's words, so it is off with ``prompt_embeds`` (and
+                an explicit scale > 0 with them is an error).
             colour_guidance_stop: colour guidance runs on the first
                 ``ceil(colour_guidance_stop * steps)`` steps only (default: recipe's): the
                 colour is settled early, a print's detail later.
@@ -828,12 +828,12 @@ class TryOnPipeline(DiffusionPipeline):
         colour_steps = math.ceil(colour_guidance_stop * steps) if colourless is not None else 0
         branch_inputs: dict[tuple[bool, bool], tuple] = {}
 
-        def inputs_for(unconditional: bool, colourless: bool) -> tuple:
-            """(branches, conditioning, text kwargs) of one UNet batch holding the branches
-            in combine_guidance's order: unconditional, conditional, colourless."""
-            key = (unconditional, colourless)
+        def inputs_for(with_uncond: bool, with_colourless: bool) -> tuple:
+            """(number of branches, conditioning, text kwargs) of one UNet batch holding the
+            branches in combine_guidance's order: unconditional, conditional, colourless."""
+            key = (with_uncond, with_colourless)
             if key not in branch_inputs:
-                embeds = [uncond_b] * unconditional + [cond_b] + [colourless_b] * colourless
+                embeds = [uncond_b] * with_uncond + [cond_b] + [colourless_b] * with_colourless
                 n = len(embeds)
                 cond_n = Conditioning(
                     *(

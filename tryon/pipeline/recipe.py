@@ -41,10 +41,10 @@ class RenderRecipe:
         guidance_stop: fraction of the steps, in ``(0, 1]``, after which guidance is switched off
             (the last steps run the conditional branch only, halving their cost); 1 = guide
             every step.
-        colour_guidance: colour guidance scale, ``>= 0`` (0 = off): on the guided steps, the
-            prompt is also contrasted with itself without the garment's colour, amplifying
-            what that colour asks for (:mod:`tryon.pipeline.guidance`); one more UNet evaluation a guided
-            step for prompts that name a colour.
+        colour_guidance: colour guidance scale, ``>= 0`` (0 = off): the prompt is also
+            contrasted with itself without the garment's colour, amplifying what that colour
+            asks for (:mod:`tryon.pipeline.guidance`); one more UNet evaluation a step it runs
+            on, for prompts that name a colour.
         colour_guidance_stop: fraction of the steps, in ``(0, 1]``, that colour guidance runs
             on (the first ones: the garment's colour is settled early, a print's detail later).
         refine: run the GAN refiner after decoding.
