@@ -367,6 +367,14 @@ _TYPE_VOCAB = {syn: name for name, syns in TYPE_SYNONYMS.items() for syn in syns
 _TYPE_VOCAB.update({"short-sleeved shirt": "t-shirt", "short-sleeve shirt": "t-shirt"})
 
 
+def _blank(text: str, spans: list) -> str:
+    """``text`` with the :func:`_spot` matches ``spans`` blanked out (same length), so that
+    type words ("tank", "shirt") do not leak into other vocabularies ("tan")."""
+    for _, _, (a, b) in spans:
+        text = text[:a] + " " * (b - a) + text[b:]
+    return text
+
+
 def _names_print_first(text: str, colours: list, pattern: tuple) -> bool:
     """Whether ``text`` puts the print before its ground ("white dots on a navy dress",
     "red stripes on white"): the first colour, then the pattern word, then "on", then the
@@ -400,10 +408,7 @@ def parse_caption(text: str) -> dict[str, str]:
         out["category"] = GARMENT_CATEGORY[out["type"]]
         if out["type"] == "t-shirt" and "shirt" in low and "sleeve" in low:
             out["sleeve"] = "short"
-    # Blank out type words so "tank" / "tan" or "shirt" do not leak into other vocabularies.
-    masked = low
-    for _, _, (a, b) in types:
-        masked = masked[:a] + " " * (b - a) + masked[b:]
+    masked = _blank(low, types)
     colours = _spot(masked, _COLOUR_VOCAB)
     if colours:
         out["colour"] = colours[0][1]
@@ -443,9 +448,7 @@ def without_colour(caption: str) -> str:
         return "; ".join(p for p in parts if p and p.partition(" ")[0] != "colour")
     low = " ".join(caption.lower().split())
     base = parse_caption(low).get("colour")
-    masked = low  # type words blanked, as in parse_caption: "tank" is not "tan"
-    for _, _, (a, b) in _spot(low, _TYPE_VOCAB):
-        masked = masked[:a] + " " * (b - a) + masked[b:]
+    masked = _blank(low, _spot(low, _TYPE_VOCAB))  # as in parse_caption: "tank" is not "tan"
     out = low
     for _, name, (a, b) in reversed(_spot(masked, _COLOUR_VOCAB)):
         if name == base:
