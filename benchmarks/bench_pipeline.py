@@ -73,6 +73,7 @@ def main() -> None:
     from tryon.models.text_encoder import max_text_length
     from tryon.pipeline import load_render_recipe, make_scheduler
     from tryon.pipeline.factory import build_pipeline
+    from tryon.pipeline.guidance import colourless_prompts, guidance_schedule
 
     recipe = load_render_recipe(args.recipe)
     height, width = recipe.resolution
@@ -202,14 +203,19 @@ def main() -> None:
     # UNet FLOPs and achieved throughput (best-of-N denoising time of the prepared path)
     latent_hw = (height // 8, width // 8)
     tokens = max_text_length(pipe.tokenizer)
-    branches = 3 if recipe.colour_guidance > 0 else 2  # the prompt names a colour (navy)
-    f2 = unet_flops(pipe.unet, 2, latent_hw, tokens, mask=True)
-    f_guided = unet_flops(pipe.unet, branches, latent_hw, tokens, mask=True)
-    f1 = unet_flops(pipe.unet, 1, latent_hw, tokens, mask=True)
-    guided = int(np.ceil(stop * steps))
-    flops_ours = guided * f_guided + (steps - guided) * f1
-    results["unet_gflop_per_call_batch2"] = f2 / 1e9
-    results["guided_branches"] = branches
+    # the UNet batch of each step, as the pipeline builds it: 1 + the contrast branches
+    schedule = guidance_schedule(
+        steps,
+        stop,
+        recipe.colour_guidance_stop,
+        unconditional=scale > 1.0,
+        colourless=recipe.colour_guidance > 0 and colourless_prompts([prompt]) is not None,
+    )
+    batches = [1 + sum(flags) for flags in schedule]
+    flops = {n: unet_flops(pipe.unet, n, latent_hw, tokens, mask=True) for n in {1, 2, *batches}}
+    flops_ours = sum(flops[n] for n in batches)
+    results["unet_gflop_per_call_batch2"] = flops[2] / 1e9
+    results["guided_branches"] = max(batches)
     results["unet_gflop_per_tryon"] = flops_ours / 1e9
     for stat in ("min", "median"):
         denoise = results["ours_prepared"][stat]["denoising"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tryon.pipeline.guidance import colourless_prompts, combine_guidance
+from tryon.pipeline.guidance import colourless_prompts, combine_guidance, guidance_schedule
 
 
 def test_colourless_prompts():
@@ -31,3 +31,11 @@ def test_combine_guidance():
     assert combine_guidance((cond,), 5.0, 2.0, False, False) is cond
     with pytest.raises(ValueError, match="expected 3 noise predictions, got 2"):
         combine_guidance((uncond, cond), 5.0, 2.0, unconditional=True, colourless=True)
+
+
+def test_guidance_schedule():
+    schedule = guidance_schedule(10, 0.8, 0.25, unconditional=True, colourless=True)
+    assert [1 + sum(flags) for flags in schedule] == [3, 3, 3] + [2] * 5 + [1, 1]
+    assert guidance_schedule(4, 1.0, 1.0, False, False) == [(False, False)] * 4
+    # colour guidance alone, past the end of classifier-free guidance
+    assert guidance_schedule(4, 0.25, 1.0, True, True) == [(True, True)] + [(False, True)] * 3

@@ -16,6 +16,8 @@ It costs one more UNet evaluation a step it runs on, and only when a prompt name
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from tryon.data.captions import parse_caption, without_colour
@@ -27,6 +29,23 @@ def colourless_prompts(prompts: list[str]) -> list[str] | None:
     colour (nothing to guide: the extra UNet evaluation is skipped)."""
     out = [without_colour(p) if parse_caption(p).get("colour") else p for p in prompts]
     return None if out == list(prompts) else out
+
+
+def guidance_schedule(
+    steps: int,
+    guidance_stop: float,
+    colour_guidance_stop: float,
+    unconditional: bool,
+    colourless: bool,
+) -> list[tuple[bool, bool]]:
+    """Per denoising step, which contrast branches run beside the conditional one:
+    ``(unconditional, colourless)``. The unconditional branch (when ``unconditional``: guidance
+    is on) runs on the first ``ceil(guidance_stop * steps)`` steps, the colourless one (when
+    ``colourless``: a prompt names a colour) on the first ``ceil(colour_guidance_stop * steps)``.
+    A step's UNet batch holds ``1 + sum(flags)`` branches."""
+    guided = math.ceil(guidance_stop * steps) if unconditional else 0
+    coloured = math.ceil(colour_guidance_stop * steps) if colourless else 0
+    return [(i < guided, i < coloured) for i in range(steps)]
 
 
 def combine_guidance(

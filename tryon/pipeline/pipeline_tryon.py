@@ -60,7 +60,7 @@ from tryon.pipeline.conditioning import (
     tensor_to_images,
 )
 from tryon.pipeline.crop import Box, crop_keypoints, crop_resize, garment_crop_box, paste_crop
-from tryon.pipeline.guidance import colourless_prompts, combine_guidance
+from tryon.pipeline.guidance import colourless_prompts, combine_guidance, guidance_schedule
 from tryon.pipeline.loading import WeightsError, check_weights_folder, verify_component_keys
 from tryon.pipeline.recipe import RenderRecipe, load_render_recipe
 from tryon.pipeline.schedulers import make_scheduler
@@ -824,8 +824,9 @@ class TryOnPipeline(DiffusionPipeline):
         )
         latents = latents * self.scheduler.init_noise_sigma
         conditioning = prepared.conditioning.to(device, unet_dtype).expand(batch)
-        guided_steps = math.ceil(guidance_stop * steps) if uncond is not None else 0
-        colour_steps = math.ceil(colour_guidance_stop * steps) if colourless is not None else 0
+        schedule = guidance_schedule(
+            steps, guidance_stop, colour_guidance_stop, uncond is not None, colourless is not None
+        )
         branch_inputs: dict[tuple[bool, bool], tuple] = {}
 
         def inputs_for(with_uncond: bool, with_colourless: bool) -> tuple:
@@ -855,7 +856,7 @@ class TryOnPipeline(DiffusionPipeline):
         t0 = clock()
         with self.progress_bar(total=steps) as progress:
             for i, t in enumerate(timesteps):
-                guide = (i < guided_steps, i < colour_steps)
+                guide = schedule[i]
                 n, cond_in, text_kwargs = inputs_for(*guide)
                 model_in = torch.cat([latents] * n) if n > 1 else latents
                 model_in = self.scheduler.scale_model_input(model_in, t)
