@@ -1,22 +1,27 @@
-"""Choose the colour guidance scale on the validation split (never on test).
+"""Choose the colour and pattern guidance scales on the validation split (never on test).
 
 Renders ``--n`` validation world pairs with the render recipe (background restore and colour
-lock included) at each colour guidance scale of ``--scales``, with the same seed per pair
+lock included) at each setting of ``--scales`` (``C``: colour guidance ``C``, pattern guidance
+off; ``C/P``: colour guidance ``C`` and pattern guidance ``P``), with the same seed per pair
 (``tryon eval``'s: ``seed * 1_000_003 + index``), and judges every render as ``tryon eval``
 does:
 
 * **colour**: the dominant palette colour over the target's garment mask is the asked one,
   overall, on prompts that name no print's colour ("one colour") and on those that do;
+* **print's colour shown**: on the prompts that name a print's colour, it wins at least 5 % of
+  those votes;
 * **pattern / type**: the attribute classifiers (``weights/eval-classifiers``) on the garment
   crop;
 
-and counts, per judge, the pairs each scale gains and loses against the first scale, with a
+and counts, per judge, the pairs each setting gains and loses against the first, with a
 two-sided sign test.
 
 Run::
 
     .venv/bin/python benchmarks/bench_colour_guidance.py --n 120 --scales 0,3,6,9 \\
         --json benchmarks/results/colour-guidance/sweep.json
+    .venv/bin/python benchmarks/bench_colour_guidance.py --n 120 --scales 0,6/3,6/5,9/5 \\
+        --json benchmarks/results/colour-guidance/pattern-sweep.json
 
 Prints a Markdown table. It renders ``n * len(scales)`` images: ~2-3.5 s each on 2 CPU cores.
 """
@@ -35,12 +40,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tryon.data.captions import names_two_colours  # noqa: E402
-from tryon.evaluation.classifiers import garment_crop, load_classifier  # noqa: E402
-from tryon.evaluation.colour import palette_lab, palette_votes  # noqa: E402
-from tryon.evaluation.harness import world_samples  # noqa: E402
+from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
 
-JUDGES = ("colour", "pattern", "type")
+JUDGES = ("colour", "second", "pattern", "type")
 
 
 def sign_test(gained: int, lost: int) -> float:
@@ -52,25 +55,30 @@ def sign_test(gained: int, lost: int) -> float:
     return min(1.0, 2 * tail)
 
 
+def parse_setting(text: str) -> tuple[float, float]:
+    """``"C"`` or ``"C/P"`` -> ``(colour guidance, pattern guidance)``; P defaults to 0."""
+    colour, _, pattern = text.partition("/")
+    return float(colour), float(pattern or 0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=120, help="validation pairs (default 120)")
     parser.add_argument(
-        "--scales", default="0,3,6,9", help="comma-separated scales; first = reference"
+        "--scales",
+        default="0,3,6,9",
+        help="comma-separated settings, C (colour) or C/P (colour/pattern); first = reference",
     )
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
-    scales = [float(s) for s in args.scales.split(",")]
+    scales = [parse_setting(s) for s in args.scales.split(",")]
 
     pipe = TryOnPipeline.from_recipe(args.recipe)
     pipe.set_progress_bar_config(disable=True)
     samples = world_samples("val", args.n, seed=0)
     two = np.array([names_two_colours(s.prompt) for s in samples])
-    palette = palette_lab(None)
-    classifier = load_classifier()
-    size = classifier.config.image_size
-    hits = {scale: {j: [] for j in JUDGES} for scale in scales}
+    renders: dict[tuple[float, float], list[np.ndarray]] = {scale: [] for scale in scales}
     for sample in samples:
         prepared = pipe.prepare(sample.analysis(), sample.category)
         for scale in scales:
@@ -78,27 +86,26 @@ def main() -> None:
                 image = pipe(
                     prepared,
                     sample.prompt,
-                    colour_guidance_scale=scale,
+                    colour_guidance_scale=scale[0],
+                    pattern_guidance_scale=scale[1],
                     generator=torch.Generator().manual_seed(sample.index),  # eval's, seed 0
                     output_type="np",
                 ).images[0]
-            votes = palette_votes(image, sample.garment_mask, palette)
-            crop = garment_crop(image, sample.agnostic_mask, sample.keypoints, size)
-            pred = classifier.predict(crop[None])
-            row = hits[scale]
-            row["colour"].append(votes.dominant()[0] == sample.attributes["colour"])
-            row["pattern"].append(pred["pattern"][0] == sample.attributes["pattern"])
-            row["type"].append(pred["type"][0] == sample.attributes["type"])
+            renders[scale].append(image)
 
-    reference = {j: np.array(hits[scales[0]][j]) for j in JUDGES}
+    judges = build_judges(fid=False)
+    hits = {scale: judge_hits(renders[scale], samples, judges) for scale in scales}
+    reference = hits[scales[0]]
     rows = []
     for scale in scales:
-        h = {j: np.array(hits[scale][j]) for j in JUDGES}
+        h = hits[scale]
         row = {
-            "scale": scale,
+            "scale": scale[0],
+            "pattern_scale": scale[1],
             "colour": float(h["colour"].mean()),
             "colour_one": float(h["colour"][~two].mean()),
             "colour_two": float(h["colour"][two].mean()),
+            "second": float(h["second"][two].mean()),  # of the prompts naming a print's colour
             "pattern": float(h["pattern"].mean()),
             "type": float(h["type"].mean()),
         }
@@ -114,19 +121,20 @@ def main() -> None:
     print(
         f"{int(two.sum())} prompts name a print's colour too, {int((~two).sum())} do not "
         "(one colour; the world's prompts may name none). "
-        f"+/-: pairs gained / lost against scale {scales[0]:g}, p: two-sided sign test.\n"
+        f"+/-: pairs gained / lost against the first setting, p: two-sided sign test.\n"
     )
     print(
-        "| scale | colour (+/-, p) | one colour | two colours | pattern (+/-, p) | type (+/-, p) |"
+        "| colour / pattern scale | colour (+/-, p) | one colour | two colours "
+        "| print's colour shown (+/-, p) | pattern (+/-, p) | type (+/-, p) |"
     )
-    print("|---:|---|---:|---:|---|---|")
+    print("|---|---|---:|---:|---|---|---|")
     for r in rows:
-        cells = [
+        colour, second, pattern, type_ = (
             f"{r[j]:.3f} (+{r[f'{j}_gained']}/-{r[f'{j}_lost']}, {r[f'{j}_p']:.2g})" for j in JUDGES
-        ]
+        )
         print(
-            f"| {r['scale']:g} | {cells[0]} | {r['colour_one']:.3f} | {r['colour_two']:.3f} | "
-            f"{cells[1]} | {cells[2]} |"
+            f"| {r['scale']:g} / {r['pattern_scale']:g} | {colour} | {r['colour_one']:.3f} "
+            f"| {r['colour_two']:.3f} | {second} | {pattern} | {type_} |"
         )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

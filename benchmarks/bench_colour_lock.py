@@ -39,10 +39,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tryon.evaluation.classifiers import garment_crop, load_classifier  # noqa: E402
-from tryon.evaluation.colour import palette_lab, palette_votes  # noqa: E402
 from tryon.evaluation.harness import (  # noqa: E402
-    SECOND_COLOUR_SHARE,
+    build_judges,
+    judge_hits,
     second_colour_asked,
     world_samples,
 )
@@ -126,32 +125,17 @@ def main() -> None:
             )
         cases.append((sample, prepared, captured.pop("crop"), lock_target(sample.prompt)))
 
-    palette = palette_lab(None)
-    second = [second_colour_asked(s, palette) for s in samples]
-    two = np.array([c is not None for c in second])
-    classifier = load_classifier()
+    judges = build_judges(fid=False)
+    two = np.array([second_colour_asked(s, judges.palette) is not None for s in samples])
     solid = np.array([s.attributes["pattern"] == "solid" for s in samples])
 
     def judge(outputs) -> dict:
-        """Per-pair hits (colour, pattern, type) and L1 of one variant's outputs."""
-        size = classifier.config.image_size
-        crops = [
-            garment_crop(o, s.agnostic_mask, s.keypoints, size)
-            for o, s in zip(outputs, samples, strict=True)
+        """Per-pair hits (colour, second colour, pattern, type) and L1 of one variant's
+        outputs."""
+        l1 = [
+            masked_l1(o, s.target, s.agnostic_mask) for o, s in zip(outputs, samples, strict=True)
         ]
-        pred = classifier.predict(np.stack(crops))
-        hits = {"colour": [], "pattern": [], "type": [], "second": []}
-        l1 = []
-        for i, (out, s) in enumerate(zip(outputs, samples, strict=True)):
-            votes = palette_votes(out, s.garment_mask, palette)
-            hits["colour"].append(votes.dominant()[0] == s.attributes["colour"])
-            hits["second"].append(
-                second[i] is not None and votes.share(second[i]) >= SECOND_COLOUR_SHARE
-            )
-            hits["pattern"].append(pred["pattern"][i] == s.attributes["pattern"])
-            hits["type"].append(pred["type"][i] == s.attributes["type"])
-            l1.append(masked_l1(out, s.target, s.agnostic_mask))
-        return {"hits": {k: np.array(v) for k, v in hits.items()}, "l1_mask": float(np.mean(l1))}
+        return {"hits": judge_hits(outputs, samples, judges), "l1_mask": float(np.mean(l1))}
 
     def summary(result: dict, reference: dict | None = None) -> dict:
         hits = result["hits"]

@@ -13,13 +13,14 @@ guidance, with random-initialised "small" components (speed does not depend on w
   during denoising and the fraction of this CPU's peak;
 * guidance_stop: our pipeline with guidance on all steps vs the recipe's value (time, and the
   mean absolute pixel difference inside the garment region);
-* colour guidance: our pipeline with the recipe's ``colour_guidance`` (the prompt names a
-  colour, so each guided step evaluates three branches) vs off (two).
+* attribute guidance: our pipeline with the recipe's ``colour_guidance`` and
+  ``pattern_guidance`` (one more branch each on the steps it runs on, when the prompt names a
+  colour, a pattern) vs both off.
 
 Usage::
 
     python benchmarks/bench_pipeline.py [--recipe default] [--repeats 3] [--threads 2]
-                                        [--json out.json]
+                                        [--prompt "..."] [--json out.json]
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per variant")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--peak-fp32", type=float, default=154.0, help="CPU peak GFLOP/s fp32")
+    parser.add_argument("--prompt", default="a navy linen shirt with short sleeves")
     parser.add_argument("--json", default=None, help="also write the results here")
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
@@ -73,12 +75,12 @@ def main() -> None:
     from tryon.models.text_encoder import max_text_length
     from tryon.pipeline import load_render_recipe, make_scheduler
     from tryon.pipeline.factory import build_pipeline
-    from tryon.pipeline.guidance import colourless_prompts, guidance_schedule
+    from tryon.pipeline.guidance import contrast_prompts, guidance_schedule
 
     recipe = load_render_recipe(args.recipe)
     height, width = recipe.resolution
     steps, scale, stop = recipe.steps, recipe.guidance_scale, recipe.guidance_stop
-    prompt = "a navy linen shirt with short sleeves"
+    prompt = args.prompt
     photo = skdata.astronaut()
     results: dict = {
         "recipe": args.recipe,
@@ -88,6 +90,8 @@ def main() -> None:
         "guidance_scale": scale,
         "guidance_stop": stop,
         "colour_guidance": recipe.colour_guidance,
+        "pattern_guidance": recipe.pattern_guidance,
+        "prompt": prompt,
         "threads": args.threads,
         "torch": torch.__version__,
         "machine": platform.processor() or platform.machine(),
@@ -103,14 +107,15 @@ def main() -> None:
     pipe.set_progress_bar_config(disable=True)
     results["unet_params_M"] = sum(p.numel() for p in pipe.unet.parameters()) / 1e6
 
-    def ours(guidance_stop: float, person=photo, seed: int = 0, colour=recipe.colour_guidance):
+    def ours(guidance_stop: float, person=photo, seed: int = 0, attributes: bool = True):
         return pipe(
             person,
             prompt,
             num_inference_steps=steps,
             guidance_scale=scale,
             guidance_stop=guidance_stop,
-            colour_guidance_scale=colour,
+            colour_guidance_scale=recipe.colour_guidance if attributes else 0.0,
+            pattern_guidance_scale=recipe.pattern_guidance if attributes else 0.0,
             height=height,
             width=width,
             output_type="np",
@@ -174,7 +179,7 @@ def main() -> None:
         "ours": [],
         "ours_prepared": [],
         "ours_guidance_all_steps": [],
-        "ours_no_colour_guidance": [],
+        "ours_no_attribute_guidance": [],
         "sd_inpaint": [],
     }
     out_full = out_stop = None
@@ -184,7 +189,9 @@ def main() -> None:
         runs["ours_prepared"].append(out_stop.timings)
         out_full = ours(1.0, person=prepared)
         runs["ours_guidance_all_steps"].append(out_full.timings)
-        runs["ours_no_colour_guidance"].append(ours(stop, person=prepared, colour=0.0).timings)
+        runs["ours_no_attribute_guidance"].append(
+            ours(stop, person=prepared, attributes=False).timings
+        )
         if sd is not None:
             runs["sd_inpaint"].append(baseline())
     for name, rs in runs.items():
@@ -204,12 +211,17 @@ def main() -> None:
     latent_hw = (height // 8, width // 8)
     tokens = max_text_length(pipe.tokenizer)
     # the UNet batch of each step, as the pipeline builds it: 1 + the contrast branches
+    contrasts = (
+        ("colour", recipe.colour_guidance, recipe.colour_guidance_stop),
+        ("pattern", recipe.pattern_guidance, recipe.pattern_guidance_stop),
+    )
     schedule = guidance_schedule(
         steps,
-        stop,
-        recipe.colour_guidance_stop,
-        unconditional=scale > 1.0,
-        colourless=recipe.colour_guidance > 0 and colourless_prompts([prompt]) is not None,
+        [stop if scale > 1.0 else None]
+        + [
+            attr_stop if attr_scale > 0 and contrast_prompts([prompt], attr) is not None else None
+            for attr, attr_scale, attr_stop in contrasts
+        ],
     )
     batches = [1 + sum(flags) for flags in schedule]
     flops = {n: unet_flops(pipe.unet, n, latent_hw, tokens, mask=True) for n in {1, 2, *batches}}

@@ -229,21 +229,26 @@ def test_render_rejects_a_bad_garment_colour(
     assert not out.exists()
 
 
-def test_render_colour_guidance_flag(weights, analysis_dir, tmp_path, capsys):
-    """--colour-guidance reaches the pipeline: it changes a render whose prompt names a colour,
-    0 and the recipe's value differ, and a negative scale is refused before any output."""
+@pytest.mark.parametrize(
+    ("flag", "prompt"),
+    [("--colour-guidance", "a red shirt"), ("--pattern-guidance", "a shirt with stripes")],
+)
+def test_render_attribute_guidance_flags(flag, prompt, weights, analysis_dir, tmp_path, capsys):
+    """--colour-guidance / --pattern-guidance reach the pipeline: each changes a render whose
+    prompt names its attribute, 0 and the recipe's value differ, and a negative scale is
+    refused before any output."""
     images = {}
     for scale in ("0", "8"):
         out = tmp_path / f"{scale}.png"
-        args = ["render", "--analysis", str(analysis_dir), "--prompt", "a red shirt"]
+        args = ["render", "--analysis", str(analysis_dir), "--prompt", prompt]
         args += ["--out", str(out), "--weights", str(weights), "--steps", "2"]
-        args += ["--colour-guidance", scale, "--no-colour-lock"]
+        args += [flag, scale, "--no-colour-lock"]
         assert main(args) == 0
         images[scale] = np.asarray(Image.open(out))
     assert not np.array_equal(images["0"], images["8"])
     out = tmp_path / "bad.png"
-    args = ["render", "--analysis", str(analysis_dir), "--prompt", "a red shirt"]
-    args += ["--out", str(out), "--weights", str(weights), "--colour-guidance", "-1"]
+    args = ["render", "--analysis", str(analysis_dir), "--prompt", prompt]
+    args += ["--out", str(out), "--weights", str(weights), flag, "-1"]
     assert main(args) != 0
-    assert "colour_guidance_scale" in capsys.readouterr().err
+    assert flag[2:].replace("-", "_") + "_scale" in capsys.readouterr().err
     assert not out.exists()

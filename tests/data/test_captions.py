@@ -11,6 +11,7 @@ from tryon.data.captions import (
     natural_caption,
     parse_caption,
     without_colour,
+    without_pattern,
 )
 from tryon.data.garments import ATTRIBUTE_KEYS, GarmentSpec, sample_garment
 
@@ -123,3 +124,27 @@ def test_without_colour():
         assert "colour" not in parse_caption(without_colour(caption))
     with pytest.raises(TypeError, match="must be a str"):
         without_colour(None)
+
+
+def test_without_pattern():
+    assert without_pattern("a navy dress with white Polka Dots") == "a navy dress with white"
+    assert without_pattern("red and white striped shirt") == "red and white shirt"
+    assert without_pattern("a plain tan tank top") == "a tan tank top"  # "plain" is solid
+    assert without_pattern("a red gingham check pattern shirt") == "a red shirt"
+    assert without_pattern("blue  Jeans") == "blue jeans"  # denim by its type word, which stays
+    assert without_pattern("a linen shirt") == "a linen shirt"
+    garments, rng = _garments(300, seed=3)
+    for g in garments:
+        attrs = g.attributes()
+        natural = without_pattern(natural_caption(attrs, rng))
+        parsed = parse_caption(natural)
+        assert parsed.get("pattern") in (None, "denim"), natural  # jeans keep their denim
+        assert parsed.get("type") == attrs["type"], natural
+        assert parsed.get("colour") in (attrs["colour"], attrs.get("colour2")), natural
+        exact = parse_caption(without_pattern(exact_caption(attrs)))  # still a valid caption
+        assert exact["pattern"] in ("solid", "denim") and exact["colour2"] == "none"
+        assert {k: v for k, v in exact.items() if k not in ("pattern", "colour2")} == {
+            k: v for k, v in attrs.items() if k not in ("pattern", "colour2")
+        }
+    with pytest.raises(TypeError, match="must be a str"):
+        without_pattern(None)

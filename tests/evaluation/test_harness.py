@@ -242,3 +242,56 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys):
     assert main(["eval", "--baseline", "no-match", "--report", str(tmp_path)]) != 0
     assert "no-match" in capsys.readouterr().err
     assert main(["eval", "--weights", str(tmp_path / "nope"), "--report", str(tmp_path)]) != 0
+
+
+def test_cli_eval_guidance_flags_reach_the_method():
+    """--pattern-guidance overrides the recipe's scale in every pipeline call, names the run
+    and its command line; --colour-guidance left out keeps the recipe's; a negative scale is
+    refused before any rendering."""
+    from tryon.cli import CliError, build_parser
+    from tryon.cli.eval import build_method, command_line
+
+    argv = ["eval", "--recipe", "colour", "--report", "unused", "--pattern-guidance", "2.5"]
+    args = build_parser().parse_args(argv)
+    method, pipe, info = build_method(args)
+    assert method.call_kwargs["pattern_guidance_scale"] == 2.5
+    assert "colour_guidance_scale" not in method.call_kwargs  # the recipe's, in pipe.defaults
+    assert info["colour_guidance"] == pipe.defaults.colour_guidance > 0
+    assert info["pattern_guidance"] == 2.5 != pipe.defaults.pattern_guidance
+    assert method.name.endswith("(pattern guidance 2.5)")
+    assert "--pattern-guidance 2.5" in command_line(args)
+    args = build_parser().parse_args([*argv[:-1], "-1"])
+    with pytest.raises(CliError, match="--pattern-guidance must be >= 0, got -1"):
+        build_method(args)
+
+
+def test_judge_hits_agree_with_the_harness_records(classifier_dir):
+    """The benchmarks' per-pair verdicts are the harness's: on the true targets and on renders
+    that drop the print, each judge's hit equals the record tryon eval writes."""
+    from tryon.data.palette import PALETTE
+    from tryon.evaluation.harness import judge_hits
+
+    samples = world_samples("test", 19, seed=0, size=(128, 96))
+    judges = build_judges(classifier_dir=str(classifier_dir), fid=False)
+    srgb = {name: np.asarray(c.srgb, np.uint8) for name, c in PALETTE.items()}
+    flat = _BaseColourOnly(samples, srgb)
+    flat_images = [flat.run(None, s.prompt, s.category).image for s in samples]
+    truth_images = [s.target for s in samples]
+    for method, images in ((GroundTruthMethod(), truth_images), (flat, flat_images)):
+        hits = judge_hits(images, samples, judges)
+        records = evaluate_split(method, samples, judges).records
+        for judge, key in (
+            ("colour", "colour_correct"),
+            ("second", "colour2_shown"),
+            ("pattern", "pattern_correct"),
+            ("type", "type_correct"),
+        ):
+            assert hits[judge].tolist() == [bool(r[key]) for r in records], judge
+    flat_hits = judge_hits(flat_images, samples, judges)
+    assert flat_hits["colour"].all() and not flat_hits["second"].any()
+    # some prompts name a print's colour, and the true images show it
+    assert judge_hits(truth_images, samples, judges)["second"].sum() >= 3
+    with pytest.raises(ValueError, match="2 images for 19 samples"):
+        judge_hits(flat_images[:2], samples, judges)
+    with pytest.raises(ValueError, match="needs the attribute classifiers"):
+        judge_hits(flat_images, samples, build_judges(classifier_dir=None, fid=False))

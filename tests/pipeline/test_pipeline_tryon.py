@@ -244,6 +244,49 @@ def test_colour_guidance_leaves_prompts_without_colour_alone(tiny_pipe, person):
     assert not np.array_equal(singles[0], unguided)
 
 
+def test_pattern_guidance_contrasts_the_prompt_with_its_patternless_self(tiny_pipe, person):
+    """Without classifier-free guidance, pattern guidance p is guidance of 1 + p against the
+    prompt without its pattern words: eps_cond + p (eps_cond - eps_patternless)."""
+    from tryon.data.captions import without_pattern
+
+    striped = "a linen shirt with stripes"  # names no colour: colour guidance idles
+    every_step = dict(num_inference_steps=4, guidance_scale=1.0, pattern_guidance_stop=1.0)
+    guided = run(
+        tiny_pipe,
+        person,
+        striped,
+        pattern_guidance_scale=3.0,
+        colour_guidance_scale=3.0,
+        **every_step,
+    ).images[0]
+    as_cfg = run(
+        tiny_pipe,
+        person,
+        striped,
+        negative_prompt=without_pattern(striped),
+        **{**every_step, "guidance_scale": 4.0},
+    ).images[0]
+    plain = run(tiny_pipe, person, striped, pattern_guidance_scale=0.0, **every_step).images[0]
+    assert np.abs(guided.astype(int) - as_cfg.astype(int)).max() <= 1  # summation order
+    assert np.abs(guided.astype(int) - plain.astype(int)).max() > 5  # well above rounding
+
+
+def test_colour_and_pattern_guidance_keep_their_own_scales_in_a_batch(tiny_pipe, person):
+    """A batch runs both contrasts when one prompt names a colour and another a pattern; each
+    prompt's result matches its single call, which runs only its own contrast, so each
+    contrast's prediction met its own scale (a swapped branch order would not)."""
+    prompts = [PROMPT, "a linen shirt with stripes"]  # a colour; a pattern
+    scales = dict(colour_guidance_scale=2.0, pattern_guidance_scale=6.0, num_inference_steps=3)
+    gens = [torch.Generator().manual_seed(s) for s in (5, 6)]
+    batch = run(tiny_pipe, person, prompts, generator=gens, **scales).images
+    for got, prompt, seed in zip(batch, prompts, (5, 6), strict=True):
+        single = run(tiny_pipe, person, prompt, seed=seed, **scales).images[0]
+        assert np.abs(got.astype(int) - single.astype(int)).max() <= 1
+        off = dict(scales, colour_guidance_scale=0.0, pattern_guidance_scale=0.0)
+        unguided = run(tiny_pipe, person, prompt, seed=seed, **off).images[0]
+        assert not np.array_equal(single, unguided)
+
+
 def test_background_restore_acts_on_the_clean_plate_only(tiny_pipe, person, monkeypatch):
     """Off the plate (the photo's background inside the mask) restore changes nothing; on it,
     a tolerance above any colour distance brings every pixel of the photo back."""
@@ -417,6 +460,15 @@ BAD_INPUTS = [
     (dict(colour_guidance_scale=float("inf")), ValueError, "colour_guidance_scale"),
     (dict(colour_guidance_stop=0.0), ValueError, "colour_guidance_stop"),
     (dict(colour_guidance_stop=1.5), ValueError, "colour_guidance_stop"),
+    (dict(pattern_guidance_scale=-0.5), ValueError, "pattern_guidance_scale"),
+    (dict(pattern_guidance_scale=True), ValueError, "pattern_guidance_scale"),
+    (dict(guidance_scale=True), ValueError, "guidance_scale"),
+    (dict(pattern_guidance_stop=0.0), ValueError, "pattern_guidance_stop"),
+    (
+        dict(prompt=None, prompt_embeds=torch.zeros(1, 4, 32), pattern_guidance_scale=2.0),
+        ValueError,
+        "pattern_guidance_scale needs the prompt's words",
+    ),
     (
         dict(prompt=None, prompt_embeds=torch.zeros(1, 4, 32), colour_guidance_scale=2.0),
         ValueError,

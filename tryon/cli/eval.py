@@ -72,6 +72,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="colour guidance scale (0 = off; default: the recipe's)",
     )
     parser.add_argument(
+        "--pattern-guidance",
+        type=float,
+        metavar="SCALE",
+        help="pattern guidance scale (0 = off; default: the recipe's)",
+    )
+    parser.add_argument(
         "--refine",
         choices=("auto", "on", "off"),
         default="auto",
@@ -160,10 +166,15 @@ def build_method(args: argparse.Namespace):
         if args.steps < 1:
             raise CliError(f"--steps must be >= 1, got {args.steps}")
         kwargs["num_inference_steps"] = args.steps
-    if args.colour_guidance is not None:
-        if not args.colour_guidance >= 0:
-            raise CliError(f"--colour-guidance must be >= 0, got {args.colour_guidance}")
-        kwargs["colour_guidance_scale"] = args.colour_guidance
+    guidance_flags = (
+        ("colour", args.colour_guidance, defaults.colour_guidance),
+        ("pattern", args.pattern_guidance, defaults.pattern_guidance),
+    )
+    for attribute, scale, _ in guidance_flags:
+        if scale is not None:
+            if not scale >= 0:
+                raise CliError(f"--{attribute}-guidance must be >= 0, got {scale}")
+            kwargs[f"{attribute}_guidance_scale"] = scale
     has_refiner = getattr(pipe, "refiner", None) is not None
     refine = {"auto": has_refiner, "on": True, "off": False}[args.refine]
     if args.baseline == "no-refine":
@@ -179,8 +190,9 @@ def build_method(args: argparse.Namespace):
     elif refine:
         name = f"{label} (+refiner)"
     name += suffix
-    if args.colour_guidance is not None and args.colour_guidance != defaults.colour_guidance:
-        name += f" (colour guidance {args.colour_guidance:g})"
+    for attribute, scale, default in guidance_flags:
+        if scale is not None and scale != default:
+            name += f" ({attribute} guidance {scale:g})"
     method = PipelineMethod(pipe, name, kwargs, dilation=defaults.mask_dilation)
     info = {
         "weights": weights,
@@ -188,6 +200,7 @@ def build_method(args: argparse.Namespace):
         "scheduler": defaults.scheduler,
         "guidance_scale": defaults.guidance_scale,
         "colour_guidance": kwargs.get("colour_guidance_scale", defaults.colour_guidance),
+        "pattern_guidance": kwargs.get("pattern_guidance_scale", defaults.pattern_guidance),
         "resolution": list(pipe.default_size),
         "refine": refine,
         **switches,
@@ -207,6 +220,7 @@ def command_line(args: argparse.Namespace) -> str:
         ("--seed", args.seed),
         ("--steps", args.steps),
         ("--colour-guidance", args.colour_guidance),
+        ("--pattern-guidance", args.pattern_guidance),
         ("--matcher-weights", args.matcher_weights),
     ):
         if value is not None:

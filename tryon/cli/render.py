@@ -55,6 +55,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SCALE",
         help="colour guidance scale (0 = off; default: recipe's)",
     )
+    parser.add_argument(
+        "--pattern-guidance",
+        type=float,
+        default=None,
+        metavar="SCALE",
+        help="pattern guidance scale (0 = off; default: recipe's)",
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--recipe", default=None, help="render recipe TOML or name (default: default)"
@@ -132,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         guidance_scale=args.guidance,
         guidance_stop=args.guidance_stop,
         colour_guidance_scale=args.colour_guidance,
+        pattern_guidance_scale=args.pattern_guidance,
         refine=args.refine,
         rerank=args.rerank,
         restore_background=args.restore_background,

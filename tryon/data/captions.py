@@ -456,6 +456,29 @@ def without_colour(caption: str) -> str:
     return " ".join(out.split())
 
 
+def without_pattern(caption: str) -> str:
+    """``caption`` with its pattern words taken out: every word :func:`parse_caption` reads as
+    a pattern ("stripes", "polka dots", "plaid", "plain", "knitted"), or the ``pattern`` field
+    of an exact caption (with its ``colour2``: an exact caption without a pattern is a solid
+    one, which has no second colour). Colours stay, the print's too in a natural caption, as
+    does everything else, lower-cased and with its whitespace collapsed: ``"a navy dress with
+    white Polka Dots"`` -> ``"a navy dress with white"``. Pattern guidance contrasts a prompt
+    with this (:mod:`tryon.pipeline.guidance`); a caption naming no pattern comes back as it
+    is (normalised), and so does "blue jeans" (denim is read from the type word, which stays)."""
+    if not isinstance(caption, str):
+        raise TypeError(f"caption must be a str, got {type(caption).__name__}")
+    if is_exact_caption(caption):
+        parts = [p.strip() for p in caption.split(";")]
+        dropped = ("pattern", "colour2")
+        return "; ".join(p for p in parts if p and p.partition(" ")[0] not in dropped)
+    low = " ".join(caption.lower().split())
+    masked = _blank(low, _spot(low, _TYPE_VOCAB))  # as in parse_caption: "jeans" is a type
+    out = low
+    for _, _, (a, b) in reversed(_spot(masked, _PATTERN_WORDS)):
+        out = out[:a] + out[b:]
+    return " ".join(out.split())
+
+
 def names_two_colours(caption: str) -> bool:
     """Whether ``caption`` names a print's second colour ("navy with white dots", "red and
     white stripes"): the prompts the evaluation scores second-colour accuracy on, and the
@@ -472,4 +495,5 @@ __all__ = [
     "natural_caption",
     "parse_caption",
     "without_colour",
+    "without_pattern",
 ]

@@ -360,6 +360,45 @@ def _second_colour_record(votes: PaletteVotes | None, asked: str | None) -> dict
     return {"colour2_share": share, "colour2_shown": bool(share >= SECOND_COLOUR_SHARE)}
 
 
+def judge_hits(images: Sequence[np.ndarray], samples: Sequence[WorldSample], judges: Judges):
+    """Per-pair verdicts on renders, as ``tryon eval`` judges them, for benchmarks that
+    compare settings pair by pair (gained / lost).
+
+    Args:
+        images: one ``(H, W, 3)`` uint8 render per sample, at the sample's size.
+        samples: the world samples they render.
+        judges: :func:`build_judges`; the classifier is needed.
+
+    Returns:
+        ``{judge: (N,) bool}`` for ``colour`` (the dominant palette colour over the target's
+        garment mask is the asked one), ``second`` (the print's colour the prompt names wins at
+        least :data:`SECOND_COLOUR_SHARE` of those votes; False where the prompt names none:
+        see :func:`second_colour_asked`), ``pattern`` and ``type`` (the attribute classifiers
+        on the garment crop).
+    """
+    from tryon.evaluation.classifiers import garment_crop
+
+    if judges.classifier is None:
+        raise ValueError("judge_hits needs the attribute classifiers")
+    if len(images) != len(samples):
+        raise ValueError(f"{len(images)} images for {len(samples)} samples")
+    size = judges.classifier.config.image_size
+    crops = [
+        garment_crop(image, s.agnostic_mask, s.keypoints, size)
+        for image, s in zip(images, samples, strict=True)
+    ]
+    pred = judges.classifier.predict(np.stack(crops))
+    hits: dict[str, list[bool]] = {"colour": [], "second": [], "pattern": [], "type": []}
+    for i, (image, s) in enumerate(zip(images, samples, strict=True)):
+        votes = palette_votes(image, s.garment_mask, judges.palette)
+        second = second_colour_asked(s, judges.palette)
+        hits["colour"].append(votes.dominant()[0] == s.attributes["colour"])
+        hits["second"].append(second is not None and votes.share(second) >= SECOND_COLOUR_SHARE)
+        hits["pattern"].append(pred["pattern"][i] == s.attributes["pattern"])
+        hits["type"].append(pred["type"][i] == s.attributes["type"])
+    return {judge: np.array(v, dtype=bool) for judge, v in hits.items()}
+
+
 def _mean(values) -> float | None:
     vals = [float(v) for v in values if v is not None]
     return float(np.mean(vals)) if vals else None

@@ -60,7 +60,7 @@ from tryon.pipeline.conditioning import (
     tensor_to_images,
 )
 from tryon.pipeline.crop import Box, crop_keypoints, crop_resize, garment_crop_box, paste_crop
-from tryon.pipeline.guidance import colourless_prompts, combine_guidance, guidance_schedule
+from tryon.pipeline.guidance import combine_guidance, contrast_prompts, guidance_schedule
 from tryon.pipeline.loading import WeightsError, check_weights_folder, verify_component_keys
 from tryon.pipeline.recipe import RenderRecipe, load_render_recipe
 from tryon.pipeline.schedulers import make_scheduler
@@ -483,6 +483,8 @@ class TryOnPipeline(DiffusionPipeline):
         callback_on_step_end_tensor_inputs,
         colour_guidance_scale=0.0,
         colour_guidance_stop=1.0,
+        pattern_guidance_scale=0.0,
+        pattern_guidance_stop=1.0,
     ) -> None:
         """Validate every argument of :meth:`__call__` before any work (ValueError/TypeError)."""
         if person is None:
@@ -565,24 +567,22 @@ class TryOnPipeline(DiffusionPipeline):
             raise ValueError(
                 f"num_inference_steps must be an int >= 1, got {num_inference_steps!r}"
             )
-        if (
-            not isinstance(guidance_scale, (int, float))
-            or not math.isfinite(guidance_scale)
-            or guidance_scale < 0
+        for name, scale in (
+            ("guidance_scale", guidance_scale),
+            ("colour_guidance_scale", colour_guidance_scale),
+            ("pattern_guidance_scale", pattern_guidance_scale),
         ):
-            raise ValueError(f"guidance_scale must be a finite number >= 0, got {guidance_scale!r}")
-        if (
-            isinstance(colour_guidance_scale, bool)
-            or not isinstance(colour_guidance_scale, (int, float))
-            or not math.isfinite(colour_guidance_scale)
-            or colour_guidance_scale < 0
-        ):
-            raise ValueError(
-                f"colour_guidance_scale must be a finite number >= 0, got {colour_guidance_scale!r}"
-            )
+            if (
+                isinstance(scale, bool)
+                or not isinstance(scale, (int, float))
+                or not math.isfinite(scale)
+                or scale < 0
+            ):
+                raise ValueError(f"{name} must be a finite number >= 0, got {scale!r}")
         for name, stop in (
             ("guidance_stop", guidance_stop),
             ("colour_guidance_stop", colour_guidance_stop),
+            ("pattern_guidance_stop", pattern_guidance_stop),
         ):
             if not isinstance(stop, (int, float)) or not 0 < stop <= 1:
                 raise ValueError(f"{name} must be in (0, 1], got {stop!r}")
@@ -667,6 +667,8 @@ class TryOnPipeline(DiffusionPipeline):
         guidance_stop: float | None = None,
         colour_guidance_scale: float | None = None,
         colour_guidance_stop: float | None = None,
+        pattern_guidance_scale: float | None = None,
+        pattern_guidance_stop: float | None = None,
         generator: torch.Generator | list[torch.Generator] | None = None,
         num_images_per_prompt: int = 1,
         refine: bool | None = None,
@@ -704,6 +706,10 @@ class TryOnPipeline(DiffusionPipeline):
             colour_guidance_stop: colour guidance runs on the first
                 ``ceil(colour_guidance_stop * steps)`` steps only (default: recipe's): the
                 colour is settled early, a print's detail later.
+            pattern_guidance_scale, pattern_guidance_stop: pattern guidance (defaults: recipe's
+                ``pattern_guidance`` and ``pattern_guidance_stop``; 0 = off), the same with the
+                prompt's pattern words taken out ("with white dots" -> "with white"): it keeps
+                the prints colour guidance costs. Off with ``prompt_embeds``, as above.
             generator: a ``torch.Generator`` or one per image candidate (prompt-major).
             num_images_per_prompt: results per prompt.
             refine: run the refiner (default: recipe; needs a refiner).
@@ -732,12 +738,16 @@ class TryOnPipeline(DiffusionPipeline):
         steps = _pick(num_inference_steps, defaults.steps)
         guidance_scale = _pick(guidance_scale, defaults.guidance_scale)
         guidance_stop = _pick(guidance_stop, defaults.guidance_stop)
-        if colour_guidance_scale and prompt_embeds is not None:
-            raise ValueError(
-                "colour_guidance_scale needs the prompt's words; pass prompt, not prompt_embeds"
-            )
+        for name, scale in (
+            ("colour_guidance_scale", colour_guidance_scale),
+            ("pattern_guidance_scale", pattern_guidance_scale),
+        ):
+            if scale and prompt_embeds is not None:
+                raise ValueError(f"{name} needs the prompt's words; pass prompt, not prompt_embeds")
         colour_guidance_scale = _pick(colour_guidance_scale, defaults.colour_guidance)
         colour_guidance_stop = _pick(colour_guidance_stop, defaults.colour_guidance_stop)
+        pattern_guidance_scale = _pick(pattern_guidance_scale, defaults.pattern_guidance)
+        pattern_guidance_stop = _pick(pattern_guidance_stop, defaults.pattern_guidance_stop)
         refine = _pick(refine, defaults.refine)
         rerank = _pick(rerank, defaults.rerank)
         restore_background = _pick(restore_background, defaults.restore_background)
@@ -765,6 +775,8 @@ class TryOnPipeline(DiffusionPipeline):
             callback_on_step_end_tensor_inputs,
             colour_guidance_scale,
             colour_guidance_stop,
+            pattern_guidance_scale,
+            pattern_guidance_stop,
         )
         timings: dict[str, float] = {}
         device = self._execution_device
@@ -797,10 +809,14 @@ class TryOnPipeline(DiffusionPipeline):
                 negative = negative_prompt if negative_prompt is not None else ""
                 negatives = [negative] * n_prompts if isinstance(negative, str) else negative
                 uncond = self.encode_prompt(negatives)
-        colourless = None
-        if colour_guidance_scale > 0 and prompts is not None:
-            contrasts = colourless_prompts(prompts)
-            colourless = None if contrasts is None else self.encode_prompt(contrasts)
+        # attribute contrasts, in guidance.CONTRASTS' order: (scale, stop, embeddings or None)
+        contrasts = []
+        for attribute, scale, stop in (
+            ("colour", colour_guidance_scale, colour_guidance_stop),
+            ("pattern", pattern_guidance_scale, pattern_guidance_stop),
+        ):
+            texts = contrast_prompts(prompts, attribute) if scale > 0 and prompts else None
+            contrasts.append((scale, stop, None if texts is None else self.encode_prompt(texts)))
         timings["text_encoding"] = clock() - t0
 
         # 3. candidates, timesteps, latents
@@ -808,7 +824,10 @@ class TryOnPipeline(DiffusionPipeline):
         batch = n_prompts * candidates
         cond_b = cond.repeat_interleave(candidates)
         uncond_b = uncond.repeat_interleave(candidates) if uncond is not None else None
-        colourless_b = colourless.repeat_interleave(candidates) if colourless is not None else None
+        contrasts_b = [
+            None if embeds is None else embeds.repeat_interleave(candidates)
+            for _, _, embeds in contrasts
+        ]
         unet_dtype = self.unet.dtype
         self.scheduler.set_timesteps(steps, device=device)
         timesteps = self.scheduler.timesteps
@@ -825,16 +844,20 @@ class TryOnPipeline(DiffusionPipeline):
         latents = latents * self.scheduler.init_noise_sigma
         conditioning = prepared.conditioning.to(device, unet_dtype).expand(batch)
         schedule = guidance_schedule(
-            steps, guidance_stop, colour_guidance_stop, uncond is not None, colourless is not None
+            steps,
+            [guidance_stop if uncond is not None else None]
+            + [stop if embeds is not None else None for _, stop, embeds in contrasts],
         )
-        branch_inputs: dict[tuple[bool, bool], tuple] = {}
+        scales = [guidance_scale] + [scale for scale, _, _ in contrasts]
+        branch_inputs: dict[tuple[bool, ...], tuple] = {}
 
-        def inputs_for(with_uncond: bool, with_colourless: bool) -> tuple:
+        def inputs_for(flags: tuple[bool, ...]) -> tuple:
             """(number of branches, conditioning, text kwargs) of one UNet batch holding the
-            branches in combine_guidance's order: unconditional, conditional, colourless."""
-            key = (with_uncond, with_colourless)
-            if key not in branch_inputs:
-                embeds = [uncond_b] * with_uncond + [cond_b] + [colourless_b] * with_colourless
+            branches ``flags`` names in combine_guidance's order: unconditional, conditional,
+            then each contrast."""
+            if flags not in branch_inputs:
+                embeds = [uncond_b] * flags[0] + [cond_b]
+                embeds += [b for b, ran in zip(contrasts_b, flags[1:], strict=True) if ran]
                 n = len(embeds)
                 cond_n = Conditioning(
                     *(
@@ -847,8 +870,8 @@ class TryOnPipeline(DiffusionPipeline):
                     )
                 )
                 text = unet_text_kwargs(self.unet, embeds, device, unet_dtype)
-                branch_inputs[key] = (n, cond_n, text)
-            return branch_inputs[key]
+                branch_inputs[flags] = (n, cond_n, text)
+            return branch_inputs[flags]
 
         step_kwargs = self._step_kwargs(generator)
 
@@ -856,8 +879,7 @@ class TryOnPipeline(DiffusionPipeline):
         t0 = clock()
         with self.progress_bar(total=steps) as progress:
             for i, t in enumerate(timesteps):
-                guide = schedule[i]
-                n, cond_in, text_kwargs = inputs_for(*guide)
+                n, cond_in, text_kwargs = inputs_for(schedule[i])
                 model_in = torch.cat([latents] * n) if n > 1 else latents
                 model_in = self.scheduler.scale_model_input(model_in, t)
                 unet_in = self.layout.build(
@@ -868,9 +890,7 @@ class TryOnPipeline(DiffusionPipeline):
                 )
                 noise = self.unet(unet_in, t, **text_kwargs, return_dict=False)[0].float()
                 if n > 1:
-                    noise = combine_guidance(
-                        noise.chunk(n), guidance_scale, colour_guidance_scale, *guide
-                    )
+                    noise = combine_guidance(noise.chunk(n), scales, schedule[i])
                 latents = self.scheduler.step(noise, t, latents, **step_kwargs, return_dict=False)[
                     0
                 ]
