@@ -117,7 +117,9 @@ def main() -> None:
             )
         rows.append(row)
 
-    print(f"# Colour guidance: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
+    print(
+        f"# Colour and pattern guidance: sweep ({args.n} validation pairs, recipe {args.recipe})\n"
+    )
     print(
         f"{int(two.sum())} prompts name a print's colour too, {int((~two).sum())} do not "
         "(one colour; the world's prompts may name none). "
