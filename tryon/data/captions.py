@@ -433,6 +433,26 @@ def parse_caption(text: str) -> dict[str, str]:
     return out
 
 
+def _take_out(caption: str, exact_fields: tuple[str, ...], vocabulary: dict, names=None) -> str:
+    """``caption`` without the words of ``vocabulary`` found as :func:`parse_caption` finds
+    them (type words blanked first: "tank" is not "tan", "jeans" is a type), all of them or,
+    with ``names`` (``f(normalised caption) -> names``), those whose name it returns; an exact
+    caption without its fields ``exact_fields``. Lower-cased, whitespace collapsed."""
+    if not isinstance(caption, str):
+        raise TypeError(f"caption must be a str, got {type(caption).__name__}")
+    if is_exact_caption(caption):
+        parts = [p.strip() for p in caption.split(";")]
+        return "; ".join(p for p in parts if p and p.partition(" ")[0] not in exact_fields)
+    low = " ".join(caption.lower().split())
+    masked = _blank(low, _spot(low, _TYPE_VOCAB))
+    taken = None if names is None else names(low)
+    out = low
+    for _, name, (a, b) in reversed(_spot(masked, vocabulary)):
+        if taken is None or name in taken:
+            out = out[:a] + out[b:]
+    return " ".join(out.split())
+
+
 def without_colour(caption: str) -> str:
     """``caption`` with the garment's colour taken out: the words :func:`parse_caption` reads
     as its ``colour`` (synonyms and two-word names: "royal blue", "dark grey"), or the
@@ -441,19 +461,9 @@ def without_colour(caption: str) -> str:
     pinstripes"`` -> ``"a skirt with pale purple pinstripes"``. Colour guidance contrasts a
     prompt with this (:mod:`tryon.pipeline.guidance`); a caption naming no colour comes back
     as it is (normalised)."""
-    if not isinstance(caption, str):
-        raise TypeError(f"caption must be a str, got {type(caption).__name__}")
-    if is_exact_caption(caption):
-        parts = [p.strip() for p in caption.split(";")]
-        return "; ".join(p for p in parts if p and p.partition(" ")[0] != "colour")
-    low = " ".join(caption.lower().split())
-    base = parse_caption(low).get("colour")
-    masked = _blank(low, _spot(low, _TYPE_VOCAB))  # as in parse_caption: "tank" is not "tan"
-    out = low
-    for _, name, (a, b) in reversed(_spot(masked, _COLOUR_VOCAB)):
-        if name == base:
-            out = out[:a] + out[b:]
-    return " ".join(out.split())
+    return _take_out(
+        caption, ("colour",), _COLOUR_VOCAB, lambda low: {parse_caption(low).get("colour")}
+    )
 
 
 def without_pattern(caption: str) -> str:
@@ -465,18 +475,7 @@ def without_pattern(caption: str) -> str:
     white Polka Dots"`` -> ``"a navy dress with white"``. Pattern guidance contrasts a prompt
     with this (:mod:`tryon.pipeline.guidance`); a caption naming no pattern comes back as it
     is (normalised), and so does "blue jeans" (denim is read from the type word, which stays)."""
-    if not isinstance(caption, str):
-        raise TypeError(f"caption must be a str, got {type(caption).__name__}")
-    if is_exact_caption(caption):
-        parts = [p.strip() for p in caption.split(";")]
-        dropped = ("pattern", "colour2")
-        return "; ".join(p for p in parts if p and p.partition(" ")[0] not in dropped)
-    low = " ".join(caption.lower().split())
-    masked = _blank(low, _spot(low, _TYPE_VOCAB))  # as in parse_caption: "jeans" is a type
-    out = low
-    for _, _, (a, b) in reversed(_spot(masked, _PATTERN_WORDS)):
-        out = out[:a] + out[b:]
-    return " ".join(out.split())
+    return _take_out(caption, ("pattern", "colour2"), _PATTERN_WORDS)
 
 
 def names_two_colours(caption: str) -> bool:

@@ -809,7 +809,7 @@ class TryOnPipeline(DiffusionPipeline):
                 negative = negative_prompt if negative_prompt is not None else ""
                 negatives = [negative] * n_prompts if isinstance(negative, str) else negative
                 uncond = self.encode_prompt(negatives)
-        # attribute contrasts, in guidance.CONTRASTS' order: (scale, stop, embeddings or None)
+        # attribute contrasts, in their branch order: (scale, stop, embeddings or None)
         contrasts = []
         for attribute, scale, stop in (
             ("colour", colour_guidance_scale, colour_guidance_stop),

@@ -108,16 +108,14 @@ class RenderRecipe:
             raise ValueError(f"resolution must be positive multiples of 8, got {self.resolution}")
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {self.steps}")
-        if not math.isfinite(self.guidance_scale) or self.guidance_scale < 0:
-            raise ValueError(f"guidance_scale must be >= 0, got {self.guidance_scale}")
+        for name in ("guidance_scale", "colour_guidance", "pattern_guidance"):
+            scale = getattr(self, name)
+            if not math.isfinite(scale) or scale < 0:
+                raise ValueError(f"{name} must be >= 0, got {scale}")
         for name in ("guidance_stop", "colour_guidance_stop", "pattern_guidance_stop"):
             stop = getattr(self, name)
             if not 0 < stop <= 1:
                 raise ValueError(f"{name} must be in (0, 1], got {stop}")
-        for name in ("colour_guidance", "pattern_guidance"):
-            scale = getattr(self, name)
-            if not math.isfinite(scale) or scale < 0:
-                raise ValueError(f"{name} must be >= 0, got {scale}")
         if self.rerank < 0:
             raise ValueError(f"rerank must be >= 0, got {self.rerank}")
         if self.category not in CATEGORIES:
