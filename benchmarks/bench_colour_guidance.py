@@ -1,8 +1,9 @@
-"""Choose the colour and pattern guidance scales on the validation split (never on test).
+"""Choose the attribute guidance scales on the validation split (never on test).
 
 Renders ``--n`` validation world pairs with the render recipe (background restore and colour
-lock included) at each setting of ``--scales`` (``C``: colour guidance ``C``, pattern guidance
-off; ``C/P``: colour guidance ``C`` and pattern guidance ``P``), with the same seed per pair
+lock included) at each setting of ``--scales`` (``C``, ``C/P`` or ``C/P/Q``: colour guidance
+``C``, pattern guidance ``P`` and print-colour guidance ``Q``, each 0 when left out; the
+recipe's stops), with the same seed per pair
 (``tryon eval``'s: ``seed * 1_000_003 + index``), and judges every render as ``tryon eval``
 does:
 
@@ -22,6 +23,11 @@ Run::
         --json benchmarks/results/colour-guidance/sweep.json
     .venv/bin/python benchmarks/bench_colour_guidance.py --n 120 --scales 0,6/3,6/5,9/5 \\
         --json benchmarks/results/colour-guidance/pattern-sweep.json
+    .venv/bin/python benchmarks/bench_colour_guidance.py --n 240 --two-colour --scales 6/3,6/3/3 \
+        --json benchmarks/results/colour-guidance/print-colour-sweep.json
+
+``--two-colour`` keeps only the pairs whose prompt names a print's colour (print-colour
+guidance changes no other render).
 
 Prints a Markdown table. It renders ``n * len(scales)`` images: ~2-3.5 s each on 2 CPU cores.
 """
@@ -55,10 +61,24 @@ def sign_test(gained: int, lost: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def parse_setting(text: str) -> tuple[float, float]:
-    """``"C"`` or ``"C/P"`` -> ``(colour guidance, pattern guidance)``; P defaults to 0."""
-    colour, _, pattern = text.partition("/")
-    return float(colour), float(pattern or 0)
+ATTRIBUTES = ("colour", "pattern", "print_colour")
+
+
+def parse_setting(text: str) -> tuple[float, float, float]:
+    """``"C"``, ``"C/P"`` or ``"C/P/Q"`` -> the scales of :data:`ATTRIBUTES`; 0 when left out."""
+    scales = [float(v) for v in text.split("/")]
+    if not 1 <= len(scales) <= len(ATTRIBUTES):
+        raise argparse.ArgumentTypeError(f"expected C, C/P or C/P/Q, got {text!r}")
+    return tuple(scales + [0.0] * (len(ATTRIBUTES) - len(scales)))
+
+
+def rate(hits: np.ndarray) -> float | None:
+    """Share of True in ``hits``; None when it is empty (no such pairs)."""
+    return float(hits.mean()) if hits.size else None
+
+
+def cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def main() -> None:
@@ -67,7 +87,13 @@ def main() -> None:
     parser.add_argument(
         "--scales",
         default="0,3,6,9",
-        help="comma-separated settings, C (colour) or C/P (colour/pattern); first = reference",
+        help="comma-separated settings, C, C/P or C/P/Q (colour/pattern/print colour); "
+        "first = reference",
+    )
+    parser.add_argument(
+        "--two-colour",
+        action="store_true",
+        help="only the pairs (of the first --n) whose prompt names a print's colour",
     )
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
@@ -77,8 +103,10 @@ def main() -> None:
     pipe = TryOnPipeline.from_recipe(args.recipe)
     pipe.set_progress_bar_config(disable=True)
     samples = world_samples("val", args.n, seed=0)
+    if args.two_colour:
+        samples = [s for s in samples if names_two_colours(s.prompt)]
     two = np.array([names_two_colours(s.prompt) for s in samples])
-    renders: dict[tuple[float, float], list[np.ndarray]] = {scale: [] for scale in scales}
+    renders: dict[tuple[float, ...], list[np.ndarray]] = {scale: [] for scale in scales}
     for sample in samples:
         prepared = pipe.prepare(sample.analysis(), sample.category)
         for scale in scales:
@@ -86,8 +114,7 @@ def main() -> None:
                 image = pipe(
                     prepared,
                     sample.prompt,
-                    colour_guidance_scale=scale[0],
-                    pattern_guidance_scale=scale[1],
+                    attribute_guidance=dict(zip(ATTRIBUTES, scale, strict=True)),
                     generator=torch.Generator().manual_seed(sample.index),  # eval's, seed 0
                     output_type="np",
                 ).images[0]
@@ -102,10 +129,11 @@ def main() -> None:
         row = {
             "scale": scale[0],
             "pattern_scale": scale[1],
+            "print_colour_scale": scale[2],
             "colour": float(h["colour"].mean()),
-            "colour_one": float(h["colour"][~two].mean()),
-            "colour_two": float(h["colour"][two].mean()),
-            "second": float(h["second"][two].mean()),  # of the prompts naming a print's colour
+            "colour_one": rate(h["colour"][~two]),
+            "colour_two": rate(h["colour"][two]),
+            "second": rate(h["second"][two]),  # of the prompts naming a print's colour
             "pattern": float(h["pattern"].mean()),
             "type": float(h["type"].mean()),
         }
@@ -118,7 +146,9 @@ def main() -> None:
         rows.append(row)
 
     print(
-        f"# Colour and pattern guidance: sweep ({args.n} validation pairs, recipe {args.recipe})\n"
+        f"# Attribute guidance: sweep ({len(samples)} validation pairs"
+        f"{' naming a print colour, of the first ' + str(args.n) if args.two_colour else ''}, "
+        f"recipe {args.recipe})\n"
     )
     print(
         f"{int(two.sum())} prompts name a print's colour too, {int((~two).sum())} do not "
@@ -126,22 +156,33 @@ def main() -> None:
         f"+/-: pairs gained / lost against the first setting, p: two-sided sign test.\n"
     )
     print(
-        "| colour / pattern scale | colour (+/-, p) | one colour | two colours "
+        "| colour / pattern / print colour scale | colour (+/-, p) | one colour | two colours "
         "| print's colour shown (+/-, p) | pattern (+/-, p) | type (+/-, p) |"
     )
     print("|---|---|---:|---:|---|---|---|")
     for r in rows:
         colour, second, pattern, type_ = (
-            f"{r[j]:.3f} (+{r[f'{j}_gained']}/-{r[f'{j}_lost']}, {r[f'{j}_p']:.2g})" for j in JUDGES
+            f"{cell(r[j])} (+{r[f'{j}_gained']}/-{r[f'{j}_lost']}, {r[f'{j}_p']:.2g})"
+            for j in JUDGES
         )
         print(
-            f"| {r['scale']:g} / {r['pattern_scale']:g} | {colour} | {r['colour_one']:.3f} "
-            f"| {r['colour_two']:.3f} | {second} | {pattern} | {type_} |"
+            f"| {r['scale']:g} / {r['pattern_scale']:g} / {r['print_colour_scale']:g} | {colour} "
+            f"| {cell(r['colour_one'])} | {cell(r['colour_two'])} | {second} | {pattern} "
+            f"| {type_} |"
         )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
-            json.dumps({"n": args.n, "recipe": args.recipe, "rows": rows}, indent=2)
+            json.dumps(
+                {
+                    "n": args.n,
+                    "two_colour_only": args.two_colour,
+                    "pairs": len(samples),
+                    "recipe": args.recipe,
+                    "rows": rows,
+                },
+                indent=2,
+            )
         )
 
 

@@ -13,9 +13,8 @@ guidance, with random-initialised "small" components (speed does not depend on w
   during denoising and the fraction of this CPU's peak;
 * guidance_stop: our pipeline with guidance on all steps vs the recipe's value (time, and the
   mean absolute pixel difference inside the garment region);
-* attribute guidance: our pipeline with the recipe's ``colour_guidance`` and
-  ``pattern_guidance`` (one more branch each on the steps it runs on, when the prompt names a
-  colour, a pattern) vs both off.
+* attribute guidance: our pipeline with the recipe's ``[attribute_guidance]`` (one more branch
+  per attribute on the steps it runs on, when the prompt names that attribute) vs all off.
 
 Usage::
 
@@ -75,7 +74,7 @@ def main() -> None:
     from tryon.models.text_encoder import max_text_length
     from tryon.pipeline import load_render_recipe, make_scheduler
     from tryon.pipeline.factory import build_pipeline
-    from tryon.pipeline.guidance import contrast_prompts, guidance_schedule
+    from tryon.pipeline.guidance import plan_guidance
 
     recipe = load_render_recipe(args.recipe)
     height, width = recipe.resolution
@@ -89,8 +88,7 @@ def main() -> None:
         "scheduler": recipe.scheduler,
         "guidance_scale": scale,
         "guidance_stop": stop,
-        "colour_guidance": recipe.colour_guidance,
-        "pattern_guidance": recipe.pattern_guidance,
+        "attribute_guidance": {a: g.scale for a, g in recipe.attribute_guidance.items()},
         "prompt": prompt,
         "threads": args.threads,
         "torch": torch.__version__,
@@ -107,6 +105,8 @@ def main() -> None:
     pipe.set_progress_bar_config(disable=True)
     results["unet_params_M"] = sum(p.numel() for p in pipe.unet.parameters()) / 1e6
 
+    all_off = dict.fromkeys(recipe.attribute_guidance, 0.0)
+
     def ours(guidance_stop: float, person=photo, seed: int = 0, attributes: bool = True):
         return pipe(
             person,
@@ -114,8 +114,7 @@ def main() -> None:
             num_inference_steps=steps,
             guidance_scale=scale,
             guidance_stop=guidance_stop,
-            colour_guidance_scale=recipe.colour_guidance if attributes else 0.0,
-            pattern_guidance_scale=recipe.pattern_guidance if attributes else 0.0,
+            attribute_guidance=None if attributes else all_off,
             height=height,
             width=width,
             output_type="np",
@@ -210,20 +209,9 @@ def main() -> None:
     # UNet FLOPs and achieved throughput (best-of-N denoising time of the prepared path)
     latent_hw = (height // 8, width // 8)
     tokens = max_text_length(pipe.tokenizer)
-    # the UNet batch of each step, as the pipeline builds it: 1 + the contrast branches
-    contrasts = (
-        ("colour", recipe.colour_guidance, recipe.colour_guidance_stop),
-        ("pattern", recipe.pattern_guidance, recipe.pattern_guidance_stop),
-    )
-    schedule = guidance_schedule(
-        steps,
-        [stop if scale > 1.0 else None]
-        + [
-            attr_stop if attr_scale > 0 and contrast_prompts([prompt], attr) is not None else None
-            for attr, attr_scale, attr_stop in contrasts
-        ],
-    )
-    batches = [1 + sum(flags) for flags in schedule]
+    # the UNet batch of each step, as the pipeline plans it: 1 + the branches that run
+    plan = plan_guidance([prompt], scale, stop, recipe.attribute_guidance)
+    batches = [1 + sum(flags) for flags in plan.schedule(steps)]
     flops = {n: unet_flops(pipe.unet, n, latent_hw, tokens, mask=True) for n in {1, 2, *batches}}
     flops_ours = sum(flops[n] for n in batches)
     results["unet_gflop_per_call_batch2"] = flops[2] / 1e9

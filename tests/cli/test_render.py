@@ -230,25 +230,39 @@ def test_render_rejects_a_bad_garment_colour(
 
 
 @pytest.mark.parametrize(
-    ("flag", "prompt"),
-    [("--colour-guidance", "a red shirt"), ("--pattern-guidance", "a shirt with stripes")],
+    ("attribute", "prompt"),
+    [
+        ("colour", "a red shirt"),
+        ("pattern", "a shirt with stripes"),
+        ("print_colour", "a navy shirt with white stripes"),
+    ],
 )
-def test_render_attribute_guidance_flags(flag, prompt, weights, analysis_dir, tmp_path, capsys):
-    """--colour-guidance / --pattern-guidance reach the pipeline: each changes a render whose
-    prompt names its attribute, 0 and the recipe's value differ, and a negative scale is
-    refused before any output."""
+def test_render_attribute_guidance_option(
+    attribute, prompt, weights, analysis_dir, tmp_path, capsys
+):
+    """--attribute-guidance reaches the pipeline: each attribute changes a render whose prompt
+    names it, 0 and 8 differ; a negative scale, a bad stop or an unknown attribute is refused
+    before any output."""
     images = {}
-    for scale in ("0", "8"):
+    for scale in ("0", "8", "8:0.5"):
         out = tmp_path / f"{scale}.png"
         args = ["render", "--analysis", str(analysis_dir), "--prompt", prompt]
         args += ["--out", str(out), "--weights", str(weights), "--steps", "2"]
-        args += [flag, scale, "--no-colour-lock"]
+        args += ["--attribute-guidance", f"{attribute}={scale}", "--no-colour-lock"]
         assert main(args) == 0
         images[scale] = np.asarray(Image.open(out))
     assert not np.array_equal(images["0"], images["8"])
-    out = tmp_path / "bad.png"
-    args = ["render", "--analysis", str(analysis_dir), "--prompt", prompt]
-    args += ["--out", str(out), "--weights", str(weights), flag, "-1"]
-    assert main(args) != 0
-    assert flag[2:].replace("-", "_") + "_scale" in capsys.readouterr().err
-    assert not out.exists()
+    assert not np.array_equal(images["8"], images["8:0.5"])  # 1 of 2 steps, not both
+    for value, message in (
+        (f"{attribute}=-1", "scale must be a finite number >= 0"),
+        (f"{attribute}=2:0", "stop must be in (0, 1]"),
+        (f"{attribute}=x", "expected SCALE[:STOP]"),
+        ("sleeve=2", "ATTRIBUTE one of colour, pattern, print_colour"),
+    ):
+        out = tmp_path / "bad.png"
+        args = ["render", "--analysis", str(analysis_dir), "--prompt", prompt]
+        args += ["--out", str(out), "--weights", str(weights), "--attribute-guidance", value]
+        with pytest.raises(SystemExit):
+            main(args)
+        assert message in capsys.readouterr().err
+        assert not out.exists()

@@ -12,6 +12,7 @@ from tryon.data.captions import (
     parse_caption,
     without_colour,
     without_pattern,
+    without_print_colour,
 )
 from tryon.data.garments import ATTRIBUTE_KEYS, GarmentSpec, sample_garment
 
@@ -148,3 +149,37 @@ def test_without_pattern():
         }
     with pytest.raises(TypeError, match="must be a str"):
         without_pattern(None)
+
+
+def test_without_print_colour():
+    assert (
+        without_print_colour("a navy dress with White polka dots") == "a navy dress with polka dots"
+    )
+    assert without_print_colour("white dots on a navy dress") == "dots on a navy dress"
+    assert (
+        without_print_colour("a navy skirt with pale purple pinstripes")
+        == "a navy skirt with pinstripes"
+    )
+    # the print's colour is the garment's: taking it out would take the garment's too
+    assert without_print_colour("a white dress with white dots") == "a white dress with white dots"
+    assert without_print_colour("a red shirt") == "a red shirt"
+    assert without_print_colour("a navy shirt with stripes") == "a navy shirt with stripes"
+    garments, rng = _garments(300, seed=4)
+    two_colour = 0
+    for g in garments:
+        attrs = g.attributes()
+        caption = natural_caption(attrs, rng)
+        before, after = parse_caption(caption), parse_caption(without_print_colour(caption))
+        # only the print's colour goes: type, pattern and the garment's colour stay
+        for key in ("type", "pattern", "colour"):
+            assert after.get(key) == before.get(key), caption
+        if before.get("colour2") not in (None, before.get("colour")):
+            two_colour += 1
+            assert after.get("colour2") is None, caption
+        else:
+            assert without_print_colour(caption) == " ".join(caption.lower().split()), caption
+        exact = exact_caption(attrs)
+        assert without_print_colour(exact) == exact  # colour2 cannot go alone
+    assert two_colour > 30
+    with pytest.raises(TypeError, match="must be a str"):
+        without_print_colour(None)

@@ -244,25 +244,38 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys):
     assert main(["eval", "--weights", str(tmp_path / "nope"), "--report", str(tmp_path)]) != 0
 
 
-def test_cli_eval_guidance_flags_reach_the_method():
-    """--pattern-guidance overrides the recipe's scale in every pipeline call, names the run
-    and its command line; --colour-guidance left out keeps the recipe's; a negative scale is
-    refused before any rendering."""
-    from tryon.cli import CliError, build_parser
+def test_cli_eval_attribute_guidance_reaches_the_method():
+    """--attribute-guidance overrides the recipe's settings in every pipeline call, names the
+    run and its command line; an attribute left out keeps the recipe's; a bad value is refused
+    before any rendering."""
+    from tryon.cli import build_parser
     from tryon.cli.eval import build_method, command_line
+    from tryon.pipeline.guidance import AttributeGuidance
 
-    argv = ["eval", "--recipe", "colour", "--report", "unused", "--pattern-guidance", "2.5"]
+    argv = ["eval", "--recipe", "colour", "--report", "unused"]
+    argv += ["--attribute-guidance", "pattern=2.5", "--attribute-guidance", "print_colour=3:0.5"]
     args = build_parser().parse_args(argv)
     method, pipe, info = build_method(args)
-    assert method.call_kwargs["pattern_guidance_scale"] == 2.5
-    assert "colour_guidance_scale" not in method.call_kwargs  # the recipe's, in pipe.defaults
-    assert info["colour_guidance"] == pipe.defaults.colour_guidance > 0
-    assert info["pattern_guidance"] == 2.5 != pipe.defaults.pattern_guidance
-    assert method.name.endswith("(pattern guidance 2.5)")
-    assert "--pattern-guidance 2.5" in command_line(args)
-    args = build_parser().parse_args([*argv[:-1], "-1"])
-    with pytest.raises(CliError, match="--pattern-guidance must be >= 0, got -1"):
-        build_method(args)
+    assert method.call_kwargs["attribute_guidance"] == {
+        "pattern": 2.5,
+        "print_colour": (3.0, 0.5),
+    }
+    recipe = pipe.defaults.attribute_guidance
+    assert info["attribute_guidance"]["colour"] == {"scale": 6.0, "stop": recipe["colour"].stop}
+    assert info["attribute_guidance"]["pattern"] == {"scale": 2.5, "stop": recipe["pattern"].stop}
+    assert info["attribute_guidance"]["print_colour"] == {"scale": 3.0, "stop": 0.5}
+    assert method.name.endswith("(pattern guidance 2.5) (print colour guidance 3, stop 0.5)")
+    assert (
+        "--attribute-guidance pattern=2.5 --attribute-guidance print_colour=3:0.5"
+        in command_line(args)
+    )
+    # the recipe's own value again changes nothing, so it does not rename the run
+    same = build_parser().parse_args([*argv[:5], "--attribute-guidance", "colour=6"])
+    method, _, _ = build_method(same)
+    assert "guidance" not in method.name
+    assert recipe["colour"] == AttributeGuidance(6.0, recipe["colour"].stop)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([*argv[:5], "--attribute-guidance", "pattern=-1"])
 
 
 def test_judge_hits_agree_with_the_harness_records(classifier_dir):

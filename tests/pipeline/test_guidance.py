@@ -1,11 +1,20 @@
-"""Guidance arithmetic, its per-step schedule and the contrast prompts of attribute guidance."""
+"""Guidance arithmetic, its per-step schedule, the contrast prompts of attribute guidance and
+the settings that say which contrasts run."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from tryon.pipeline.guidance import combine_guidance, contrast_prompts, guidance_schedule
+from tryon.pipeline.guidance import (
+    CONTRASTS,
+    AttributeGuidance,
+    combine_guidance,
+    contrast_prompts,
+    guidance_schedule,
+    plan_guidance,
+    resolve_attribute_guidance,
+)
 
 
 def test_colour_contrast_prompts():
@@ -28,6 +37,72 @@ def test_pattern_contrast_prompts():
     assert contrast_prompts(["a plain tan tank top"], "pattern") == ["a tan tank top"]
     with pytest.raises(ValueError, match="no guidance contrast for 'fit'"):
         contrast_prompts(["a slim shirt"], "fit")
+
+
+def test_print_colour_contrast_prompts():
+    assert (
+        contrast_prompts(
+            ["a navy dress with dots", "a white dress with white dots"], "print_colour"
+        )
+        is None
+    )
+    assert contrast_prompts(
+        ["a navy dress with White polka dots", "white stripes on a red shirt", "a red shirt"],
+        "print_colour",
+    ) == ["a navy dress with polka dots", "stripes on a red shirt", "a red shirt"]
+    # an exact caption cannot name a two-colour pattern without its colour2: left as it is
+    exact = "type dress; colour navy; pattern dots; colour2 white; sleeve short; neckline crew"
+    assert contrast_prompts([exact + "; length knee"], "print_colour") is None
+
+
+def test_cli_names_every_contrast():
+    from tryon.cli.attribute_guidance import ATTRIBUTES
+
+    assert ATTRIBUTES == tuple(CONTRASTS)
+
+
+def test_attribute_guidance_settings():
+    assert AttributeGuidance(3).stop == 1.0
+    for bad in (-1.0, float("nan"), True, "3"):
+        with pytest.raises(ValueError, match="scale must be a finite number >= 0"):
+            AttributeGuidance(bad)
+    for bad in (0.0, 1.5, True):
+        with pytest.raises(ValueError, match=r"stop must be"):
+            AttributeGuidance(1.0, bad)
+    base = {"colour": AttributeGuidance(6.0, 0.8), "pattern": AttributeGuidance(3.0, 0.5)}
+    assert resolve_attribute_guidance(base) == base
+    merged = resolve_attribute_guidance(
+        base, {"colour": 2.0, "print_colour": (4.0, 0.6), "pattern": AttributeGuidance(1.0)}
+    )
+    assert merged == {
+        "colour": AttributeGuidance(2.0, 0.8),  # a bare scale keeps the base's stop
+        "pattern": AttributeGuidance(1.0, 1.0),
+        "print_colour": AttributeGuidance(4.0, 0.6),
+    }
+    assert resolve_attribute_guidance({}, {"colour": 2.0}) == {"colour": AttributeGuidance(2.0)}
+    with pytest.raises(ValueError, match="no guidance contrast for 'sleeve'"):
+        resolve_attribute_guidance(base, {"sleeve": 1.0})
+    with pytest.raises(ValueError, match=r"attribute_guidance\['pattern'\]: stop"):
+        resolve_attribute_guidance(base, {"pattern": (1.0, 2.0)})
+
+
+def test_plan_guidance():
+    settings = {
+        "colour": AttributeGuidance(6.0, 0.8),
+        "pattern": AttributeGuidance(3.0, 0.5),
+        "print_colour": AttributeGuidance(0.0, 0.8),
+    }
+    plan = plan_guidance(["a navy dress with white dots"], 5.0, 0.9, settings)
+    assert plan.scales == (5.0, 6.0, 3.0, 0.0)
+    assert plan.stops == (0.9, 0.8, 0.5, None)  # print colour at scale 0: does not run
+    assert plan.contrasts == (["a dress with white dots"], ["a navy dress with white"], None)
+    assert [1 + sum(f) for f in plan.schedule(10)] == [4] * 5 + [3] * 3 + [2] + [1]
+    # no unconditional branch at guidance <= 1; a contrast no prompt names does not run
+    plan = plan_guidance(["a linen shirt with stripes"], 1.0, 0.9, settings)
+    assert plan.stops == (None, None, 0.5, None)
+    # prompt embeddings: no words, no contrast; an attribute left out is off
+    assert plan_guidance(None, 5.0, 0.9, settings).stops == (0.9, None, None, None)
+    assert plan_guidance(["a red shirt"], 5.0, 0.9, {}).stops == (0.9, None, None, None)
 
 
 def test_combine_guidance():

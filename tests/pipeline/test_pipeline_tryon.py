@@ -192,26 +192,28 @@ def test_guidance_stop_and_guidance_off(tiny_pipe, person):
     assert not np.array_equal(off, stop_at_zero_steps.images[0])
 
 
+def guide(**scales) -> dict:
+    """``attribute_guidance`` of the given scales on every step (stop 1)."""
+    return {"attribute_guidance": {a: (scale, 1.0) for a, scale in scales.items()}}
+
+
 def test_colour_guidance_contrasts_the_prompt_with_its_colourless_self(tiny_pipe, person):
     """Without classifier-free guidance, colour guidance c is guidance of 1 + c against the
     colourless prompt: eps_cond + c (eps_cond - eps_colourless)."""
     from tryon.data.captions import without_colour
 
-    every_step = dict(num_inference_steps=4, guidance_stop=1.0, colour_guidance_stop=1.0)
-    guided = run(
-        tiny_pipe, person, guidance_scale=1.0, colour_guidance_scale=3.0, **every_step
-    ).images[0]
+    every_step = dict(num_inference_steps=4, guidance_stop=1.0)
+    guided = run(tiny_pipe, person, guidance_scale=1.0, **guide(colour=3.0), **every_step)
     as_cfg = run(
         tiny_pipe,
         person,
         guidance_scale=4.0,
         negative_prompt=without_colour(PROMPT),
-        colour_guidance_scale=0.0,
+        **guide(colour=0.0),
         **every_step,
     ).images[0]
-    plain = run(
-        tiny_pipe, person, guidance_scale=1.0, colour_guidance_scale=0.0, **every_step
-    ).images[0]
+    plain = run(tiny_pipe, person, guidance_scale=1.0, **guide(colour=0.0), **every_step)
+    guided, plain = guided.images[0], plain.images[0]
     assert np.abs(guided.astype(int) - as_cfg.astype(int)).max() <= 1  # summation order
     assert np.abs(guided.astype(int) - plain.astype(int)).max() > 10
     # stopped after the first of 4 steps, it differs from both: it ran, and it stopped
@@ -219,70 +221,86 @@ def test_colour_guidance_contrasts_the_prompt_with_its_colourless_self(tiny_pipe
         tiny_pipe,
         person,
         guidance_scale=1.0,
-        colour_guidance_scale=3.0,
-        **{**every_step, "colour_guidance_stop": 0.25},
+        attribute_guidance={"colour": (3.0, 0.25)},
+        **every_step,
     ).images[0]
     assert not np.array_equal(early, guided) and not np.array_equal(early, plain)
+    # a bare scale keeps the recipe's stop (0.8 of 4 steps: 4), as (3, 0.8) does
+    recipe_stop = tiny_pipe.defaults.attribute_guidance["colour"].stop
+    bare = dict(num_inference_steps=4, guidance_scale=1.0, seed=3)
+    np.testing.assert_array_equal(
+        run(tiny_pipe, person, attribute_guidance={"colour": 3.0}, **bare).images[0],
+        run(tiny_pipe, person, attribute_guidance={"colour": (3.0, recipe_stop)}, **bare).images[0],
+    )
 
 
 def test_colour_guidance_leaves_prompts_without_colour_alone(tiny_pipe, person):
     colour_free = "a linen shirt with short sleeves"
-    off = run(tiny_pipe, person, colour_free, colour_guidance_scale=0.0).images[0]
-    on = run(tiny_pipe, person, colour_free, colour_guidance_scale=5.0).images[0]
+    off = run(tiny_pipe, person, colour_free, **guide(colour=0.0)).images[0]
+    on = run(tiny_pipe, person, colour_free, **guide(colour=5.0)).images[0]
     np.testing.assert_array_equal(off, on)  # no prompt names a colour: no extra branch
     # beside a prompt that names one, its contrast is zero and each matches its single call
     prompts = [PROMPT, colour_free]
     gens = [torch.Generator().manual_seed(s) for s in (5, 6)]
-    batch = run(tiny_pipe, person, prompts, generator=gens, colour_guidance_scale=5.0).images
+    batch = run(tiny_pipe, person, prompts, generator=gens, **guide(colour=5.0)).images
     singles = [
-        run(tiny_pipe, person, p, seed=s, colour_guidance_scale=5.0).images[0]
+        run(tiny_pipe, person, p, seed=s, **guide(colour=5.0)).images[0]
         for p, s in zip(prompts, (5, 6), strict=True)
     ]
     for got, single in zip(batch, singles, strict=True):
         assert np.abs(got.astype(int) - single.astype(int)).max() <= 1
-    unguided = run(tiny_pipe, person, PROMPT, seed=5, colour_guidance_scale=0.0).images[0]
+    unguided = run(tiny_pipe, person, PROMPT, seed=5, **guide(colour=0.0)).images[0]
     assert not np.array_equal(singles[0], unguided)
 
 
-def test_pattern_guidance_contrasts_the_prompt_with_its_patternless_self(tiny_pipe, person):
-    """Without classifier-free guidance, pattern guidance p is guidance of 1 + p against the
-    prompt without its pattern words: eps_cond + p (eps_cond - eps_patternless)."""
-    from tryon.data.captions import without_pattern
+@pytest.mark.parametrize(
+    "attribute, prompt, strip",
+    [
+        # names no colour: colour guidance, asked for too, idles
+        ("pattern", "a linen shirt with stripes", "without_pattern"),
+        ("print_colour", "a navy shirt with white stripes", "without_print_colour"),
+    ],
+)
+def test_attribute_guidance_contrasts_the_prompt_without_its_words(
+    tiny_pipe, person, attribute, prompt, strip
+):
+    """Without classifier-free guidance, guidance s of an attribute is guidance of 1 + s
+    against the prompt without that attribute's words: eps_cond + s (eps_cond - eps_without)."""
+    from tryon.data import captions
 
-    striped = "a linen shirt with stripes"  # names no colour: colour guidance idles
-    every_step = dict(num_inference_steps=4, guidance_scale=1.0, pattern_guidance_stop=1.0)
-    guided = run(
-        tiny_pipe,
-        person,
-        striped,
-        pattern_guidance_scale=3.0,
-        colour_guidance_scale=3.0,
-        **every_step,
-    ).images[0]
+    every_step = dict(num_inference_steps=4, guidance_scale=1.0)
+    others = {a: 0.0 for a in ("colour", "pattern", "print_colour") if a != attribute}
+    if attribute == "pattern":
+        others["colour"] = 3.0
+    guided = run(tiny_pipe, person, prompt, **guide(**others, **{attribute: 3.0}), **every_step)
     as_cfg = run(
         tiny_pipe,
         person,
-        striped,
-        negative_prompt=without_pattern(striped),
+        prompt,
+        negative_prompt=getattr(captions, strip)(prompt),
+        **guide(colour=0.0, pattern=0.0, print_colour=0.0),
         **{**every_step, "guidance_scale": 4.0},
     ).images[0]
-    plain = run(tiny_pipe, person, striped, pattern_guidance_scale=0.0, **every_step).images[0]
+    plain = run(tiny_pipe, person, prompt, **guide(**others, **{attribute: 0.0}), **every_step)
+    guided, plain = guided.images[0], plain.images[0]
     assert np.abs(guided.astype(int) - as_cfg.astype(int)).max() <= 1  # summation order
     assert np.abs(guided.astype(int) - plain.astype(int)).max() > 5  # well above rounding
 
 
-def test_colour_and_pattern_guidance_keep_their_own_scales_in_a_batch(tiny_pipe, person):
-    """A batch runs both contrasts when one prompt names a colour and another a pattern; each
-    prompt's result matches its single call, which runs only its own contrast, so each
-    contrast's prediction met its own scale (a swapped branch order would not)."""
-    prompts = [PROMPT, "a linen shirt with stripes"]  # a colour; a pattern
-    scales = dict(colour_guidance_scale=2.0, pattern_guidance_scale=6.0, num_inference_steps=3)
-    gens = [torch.Generator().manual_seed(s) for s in (5, 6)]
+def test_attribute_contrasts_keep_their_own_scales_in_a_batch(tiny_pipe, person):
+    """A batch runs every contrast when one prompt names a colour, another a pattern and a
+    third a print's colour; each prompt's result matches its single call, which runs only its
+    own contrasts, so each contrast's prediction met its own scale (a swapped branch order
+    would not)."""
+    prompts = [PROMPT, "a linen shirt with stripes", "a shirt with white stripes on red"]
+    scales = dict(**guide(colour=2.0, pattern=6.0, print_colour=4.0), num_inference_steps=3)
+    seeds = (5, 6, 7)
+    gens = [torch.Generator().manual_seed(s) for s in seeds]
     batch = run(tiny_pipe, person, prompts, generator=gens, **scales).images
-    for got, prompt, seed in zip(batch, prompts, (5, 6), strict=True):
+    for got, prompt, seed in zip(batch, prompts, seeds, strict=True):
         single = run(tiny_pipe, person, prompt, seed=seed, **scales).images[0]
         assert np.abs(got.astype(int) - single.astype(int)).max() <= 1
-        off = dict(scales, colour_guidance_scale=0.0, pattern_guidance_scale=0.0)
+        off = dict(scales, **guide(colour=0.0, pattern=0.0, print_colour=0.0))
         unguided = run(tiny_pipe, person, prompt, seed=seed, **off).images[0]
         assert not np.array_equal(single, unguided)
 
@@ -456,23 +474,19 @@ BAD_INPUTS = [
     (dict(num_inference_steps=2.5), ValueError, "num_inference_steps"),
     (dict(guidance_scale=-1.0), ValueError, "guidance_scale"),
     (dict(guidance_scale=float("nan")), ValueError, "guidance_scale"),
-    (dict(colour_guidance_scale=-1.0), ValueError, "colour_guidance_scale"),
-    (dict(colour_guidance_scale=float("inf")), ValueError, "colour_guidance_scale"),
-    (dict(colour_guidance_stop=0.0), ValueError, "colour_guidance_stop"),
-    (dict(colour_guidance_stop=1.5), ValueError, "colour_guidance_stop"),
-    (dict(pattern_guidance_scale=-0.5), ValueError, "pattern_guidance_scale"),
-    (dict(pattern_guidance_scale=True), ValueError, "pattern_guidance_scale"),
+    (dict(attribute_guidance={"colour": -1.0}), ValueError, r"\['colour'\]: scale must be"),
+    (dict(attribute_guidance={"colour": float("inf")}), ValueError, "'colour'.*finite"),
+    (dict(attribute_guidance={"colour": (3.0, 0.0)}), ValueError, r"'colour'.*\(0, 1\]"),
+    (dict(attribute_guidance={"pattern": (3.0, 1.5)}), ValueError, r"'pattern'.*\(0, 1\]"),
+    (dict(attribute_guidance={"print_colour": True}), ValueError, "'print_colour'.*scale"),
+    (dict(attribute_guidance={"pattern": (3.0,)}), ValueError, r"expected \(scale, stop\)"),
+    (dict(attribute_guidance={"fit": 2.0}), ValueError, "no guidance contrast for 'fit'"),
+    (dict(attribute_guidance=[("colour", 2.0)]), TypeError, "attribute_guidance must be a map"),
     (dict(guidance_scale=True), ValueError, "guidance_scale"),
-    (dict(pattern_guidance_stop=0.0), ValueError, "pattern_guidance_stop"),
     (
-        dict(prompt=None, prompt_embeds=torch.zeros(1, 4, 32), pattern_guidance_scale=2.0),
+        dict(prompt=None, prompt_embeds=torch.zeros(1, 4, 32), attribute_guidance={"pattern": 2}),
         ValueError,
-        "pattern_guidance_scale needs the prompt's words",
-    ),
-    (
-        dict(prompt=None, prompt_embeds=torch.zeros(1, 4, 32), colour_guidance_scale=2.0),
-        ValueError,
-        "prompt's words",
+        r"attribute guidance \(pattern\) needs the prompt's words",
     ),
     (dict(guidance_stop=0.0), ValueError, "guidance_stop"),
     (dict(guidance_stop=1.5), ValueError, "guidance_stop"),

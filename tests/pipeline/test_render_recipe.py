@@ -15,12 +15,24 @@ from tryon.recipes import RecipeError
 PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
 
 
-@pytest.mark.parametrize("name", ["default", "fast", "quality"])
+@pytest.mark.parametrize("name", ["default", "fast", "quality", "colour"])
 def test_shipped_recipes_load(name):
     recipe = load_render_recipe(PIPELINES / f"{name}.toml")
     assert isinstance(recipe, RenderRecipe)
     assert recipe.weights == "weights/tryon-small"
     assert recipe.scheduler in SCHEDULER_NAMES
+
+
+def test_colour_recipe_guides_colour_and_pattern_and_the_others_do_not():
+    """The shipped guidance settings: the colour recipe's are those chosen on validation
+    (benchmarks/results/colour-guidance); every recipe states every attribute."""
+    for name in ("default", "fast", "quality", "colour"):
+        settings = load_render_recipe(PIPELINES / f"{name}.toml").attribute_guidance
+        assert list(settings) == ["colour", "pattern", "print_colour"]
+        if name != "colour":
+            assert all(s.scale == 0 for s in settings.values())
+    colour = load_render_recipe(PIPELINES / "colour.toml").attribute_guidance
+    assert (colour["colour"].scale, colour["pattern"].scale) == (6.0, 3.0)
 
 
 def test_fast_is_cheaper_and_quality_richer_than_default():
@@ -56,11 +68,19 @@ def test_unknown_key_and_bad_values_are_refused(tmp_path):
     bad.write_text(text.replace("guidance_stop = 0.8", "guidance_stop = 0.0"))
     with pytest.raises(RecipeError, match="guidance_stop"):
         load_render_recipe(bad)
-    colour_guidance = next(x for x in text.splitlines() if x.startswith("colour_guidance"))
-    for value in ("-1.0", "nan"):
-        bad.write_text(text.replace(colour_guidance, f"colour_guidance = {value}"))
-        with pytest.raises(RecipeError, match="colour_guidance"):
+    colour = next(x for x in text.splitlines() if x.startswith("colour = { scale"))
+    for value, message in (
+        ("{ scale = -1.0, stop = 0.8 }", "attribute_guidance.colour.*scale must be"),
+        ("{ scale = nan, stop = 0.8 }", "attribute_guidance.colour.*scale must be"),
+        ("{ scale = 1.0, stop = 0.0 }", "attribute_guidance.colour.*stop must be"),
+        ("{ scale = 1.0, stp = 0.5 }", "attribute_guidance.colour.stp"),
+    ):
+        bad.write_text(text.replace(colour, f"colour = {value}"))
+        with pytest.raises(RecipeError, match=message):
             load_render_recipe(bad)
+    bad.write_text(text.replace(colour, "sleeve = { scale = 1.0 }"))
+    with pytest.raises(RecipeError, match="attribute_guidance: no guidance contrast for 'sleeve'"):
+        load_render_recipe(bad)
     bad.write_text(text.replace('scheduler = "dpm++"', 'scheduler = "pndm"'))
     with pytest.raises(RecipeError, match="scheduler"):
         load_render_recipe(bad)

@@ -18,6 +18,11 @@ import shlex
 from pathlib import Path
 
 from tryon.cli import CliError
+from tryon.cli.attribute_guidance import (
+    add_attribute_guidance_argument,
+    attribute_guidance_flags,
+    attribute_guidance_overrides,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,18 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="world image size (default 512 384)",
     )
     parser.add_argument("--steps", type=int, help="denoising steps (default: the recipe's)")
-    parser.add_argument(
-        "--colour-guidance",
-        type=float,
-        metavar="SCALE",
-        help="colour guidance scale (0 = off; default: the recipe's)",
-    )
-    parser.add_argument(
-        "--pattern-guidance",
-        type=float,
-        metavar="SCALE",
-        help="pattern guidance scale (0 = off; default: the recipe's)",
-    )
+    add_attribute_guidance_argument(parser)
     parser.add_argument(
         "--refine",
         choices=("auto", "on", "off"),
@@ -138,6 +132,7 @@ def build_method(args: argparse.Namespace):
         PipelineMethod,
         RecolourBaseline,
     )
+    from tryon.pipeline.guidance import AttributeGuidance, resolve_attribute_guidance
 
     if args.baseline in ("recolour", "ground-truth"):
         if args.recipe or args.weights:
@@ -166,15 +161,10 @@ def build_method(args: argparse.Namespace):
         if args.steps < 1:
             raise CliError(f"--steps must be >= 1, got {args.steps}")
         kwargs["num_inference_steps"] = args.steps
-    guidance_flags = (
-        ("colour", args.colour_guidance, defaults.colour_guidance),
-        ("pattern", args.pattern_guidance, defaults.pattern_guidance),
-    )
-    for attribute, scale, _ in guidance_flags:
-        if scale is not None:
-            if not scale >= 0:
-                raise CliError(f"--{attribute}-guidance must be >= 0, got {scale}")
-            kwargs[f"{attribute}_guidance_scale"] = scale
+    overrides = attribute_guidance_overrides(args.attribute_guidance)
+    attribute_settings = resolve_attribute_guidance(defaults.attribute_guidance, overrides)
+    if overrides is not None:
+        kwargs["attribute_guidance"] = overrides
     has_refiner = getattr(pipe, "refiner", None) is not None
     refine = {"auto": has_refiner, "on": True, "off": False}[args.refine]
     if args.baseline == "no-refine":
@@ -190,17 +180,22 @@ def build_method(args: argparse.Namespace):
     elif refine:
         name = f"{label} (+refiner)"
     name += suffix
-    for attribute, scale, default in guidance_flags:
-        if scale is not None and scale != default:
-            name += f" ({attribute} guidance {scale:g})"
+    for attribute in overrides or {}:
+        setting = attribute_settings[attribute]
+        default = defaults.attribute_guidance.get(attribute, AttributeGuidance(0.0))
+        if setting != default and max(setting.scale, default.scale) > 0:
+            stop = "" if setting.stop == default.stop else f", stop {setting.stop:g}"
+            name += f" ({attribute.replace('_', ' ')} guidance {setting.scale:g}{stop})"
     method = PipelineMethod(pipe, name, kwargs, dilation=defaults.mask_dilation)
     info = {
         "weights": weights,
         "steps": kwargs.get("num_inference_steps", defaults.steps),
         "scheduler": defaults.scheduler,
         "guidance_scale": defaults.guidance_scale,
-        "colour_guidance": kwargs.get("colour_guidance_scale", defaults.colour_guidance),
-        "pattern_guidance": kwargs.get("pattern_guidance_scale", defaults.pattern_guidance),
+        "attribute_guidance": {
+            attribute: {"scale": setting.scale, "stop": setting.stop}
+            for attribute, setting in attribute_settings.items()
+        },
         "resolution": list(pipe.default_size),
         "refine": refine,
         **switches,
@@ -219,12 +214,11 @@ def command_line(args: argparse.Namespace) -> str:
         ("--n", args.n),
         ("--seed", args.seed),
         ("--steps", args.steps),
-        ("--colour-guidance", args.colour_guidance),
-        ("--pattern-guidance", args.pattern_guidance),
         ("--matcher-weights", args.matcher_weights),
     ):
         if value is not None:
             parts += [flag, str(value)]
+    parts += attribute_guidance_flags(args.attribute_guidance)
     if tuple(args.size) != (512, 384):
         parts += ["--size", str(args.size[0]), str(args.size[1])]
     if args.refine != "auto":

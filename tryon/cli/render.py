@@ -18,6 +18,10 @@ from pathlib import Path
 
 from tryon.body import CATEGORIES
 from tryon.cli import CliError
+from tryon.cli.attribute_guidance import (
+    add_attribute_guidance_argument,
+    attribute_guidance_overrides,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,20 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--guidance-stop", type=float, default=None, help="fraction of steps that use guidance"
     )
-    parser.add_argument(
-        "--colour-guidance",
-        type=float,
-        default=None,
-        metavar="SCALE",
-        help="colour guidance scale (0 = off; default: recipe's)",
-    )
-    parser.add_argument(
-        "--pattern-guidance",
-        type=float,
-        default=None,
-        metavar="SCALE",
-        help="pattern guidance scale (0 = off; default: recipe's)",
-    )
+    add_attribute_guidance_argument(parser)
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--recipe", default=None, help="render recipe TOML or name (default: default)"
@@ -138,8 +129,7 @@ def run(args: argparse.Namespace) -> int:
         num_inference_steps=args.steps,
         guidance_scale=args.guidance,
         guidance_stop=args.guidance_stop,
-        colour_guidance_scale=args.colour_guidance,
-        pattern_guidance_scale=args.pattern_guidance,
+        attribute_guidance=attribute_guidance_overrides(args.attribute_guidance),
         refine=args.refine,
         rerank=args.rerank,
         restore_background=args.restore_background,

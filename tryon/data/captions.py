@@ -478,6 +478,22 @@ def without_pattern(caption: str) -> str:
     return _take_out(caption, ("pattern", "colour2"), _PATTERN_WORDS)
 
 
+def without_print_colour(caption: str) -> str:
+    """``caption`` with its print's colour taken out: the words :func:`parse_caption` reads as
+    its ``colour2`` (the second colour of a two-colour pattern), where they differ from the
+    garment's own ``colour``. Everything else stays, lower-cased and with its whitespace
+    collapsed: ``"a navy dress with White polka dots"`` -> ``"a navy dress with polka
+    dots"``. Print-colour guidance contrasts a prompt with this (:mod:`tryon.pipeline.guidance`).
+    A caption naming no print's colour comes back as it is (normalised), and so does an exact
+    caption: its two-colour pattern cannot go without its ``colour2``."""
+
+    def print_colour(low: str) -> set[str]:
+        attributes = parse_caption(low)
+        return {attributes.get("colour2")} - {attributes.get("colour")}
+
+    return _take_out(caption, (), _COLOUR_VOCAB, print_colour)
+
+
 def names_two_colours(caption: str) -> bool:
     """Whether ``caption`` names a print's second colour ("navy with white dots", "red and
     white stripes"): the prompts the evaluation scores second-colour accuracy on, and the
@@ -495,4 +511,5 @@ __all__ = [
     "parse_caption",
     "without_colour",
     "without_pattern",
+    "without_print_colour",
 ]

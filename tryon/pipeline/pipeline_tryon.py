@@ -22,7 +22,7 @@ import inspect
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,12 @@ from tryon.pipeline.conditioning import (
     tensor_to_images,
 )
 from tryon.pipeline.crop import Box, crop_keypoints, crop_resize, garment_crop_box, paste_crop
-from tryon.pipeline.guidance import combine_guidance, contrast_prompts, guidance_schedule
+from tryon.pipeline.guidance import (
+    AttributeGuidance,
+    combine_guidance,
+    plan_guidance,
+    resolve_attribute_guidance,
+)
 from tryon.pipeline.loading import WeightsError, check_weights_folder, verify_component_keys
 from tryon.pipeline.recipe import RenderRecipe, load_render_recipe
 from tryon.pipeline.schedulers import make_scheduler
@@ -481,10 +486,6 @@ class TryOnPipeline(DiffusionPipeline):
         generator,
         callback_on_step_end,
         callback_on_step_end_tensor_inputs,
-        colour_guidance_scale=0.0,
-        colour_guidance_stop=1.0,
-        pattern_guidance_scale=0.0,
-        pattern_guidance_stop=1.0,
     ) -> None:
         """Validate every argument of :meth:`__call__` before any work (ValueError/TypeError)."""
         if person is None:
@@ -567,25 +568,15 @@ class TryOnPipeline(DiffusionPipeline):
             raise ValueError(
                 f"num_inference_steps must be an int >= 1, got {num_inference_steps!r}"
             )
-        for name, scale in (
-            ("guidance_scale", guidance_scale),
-            ("colour_guidance_scale", colour_guidance_scale),
-            ("pattern_guidance_scale", pattern_guidance_scale),
+        if (
+            isinstance(guidance_scale, bool)
+            or not isinstance(guidance_scale, (int, float))
+            or not math.isfinite(guidance_scale)
+            or guidance_scale < 0
         ):
-            if (
-                isinstance(scale, bool)
-                or not isinstance(scale, (int, float))
-                or not math.isfinite(scale)
-                or scale < 0
-            ):
-                raise ValueError(f"{name} must be a finite number >= 0, got {scale!r}")
-        for name, stop in (
-            ("guidance_stop", guidance_stop),
-            ("colour_guidance_stop", colour_guidance_stop),
-            ("pattern_guidance_stop", pattern_guidance_stop),
-        ):
-            if not isinstance(stop, (int, float)) or not 0 < stop <= 1:
-                raise ValueError(f"{name} must be in (0, 1], got {stop!r}")
+            raise ValueError(f"guidance_scale must be a finite number >= 0, got {guidance_scale!r}")
+        if not isinstance(guidance_stop, (int, float)) or not 0 < guidance_stop <= 1:
+            raise ValueError(f"guidance_stop must be in (0, 1], got {guidance_stop!r}")
         if not _is_int(num_images_per_prompt) or num_images_per_prompt < 1:
             raise ValueError(
                 f"num_images_per_prompt must be an int >= 1, got {num_images_per_prompt!r}"
@@ -665,10 +656,8 @@ class TryOnPipeline(DiffusionPipeline):
         num_inference_steps: int | None = None,
         guidance_scale: float | None = None,
         guidance_stop: float | None = None,
-        colour_guidance_scale: float | None = None,
-        colour_guidance_stop: float | None = None,
-        pattern_guidance_scale: float | None = None,
-        pattern_guidance_stop: float | None = None,
+        attribute_guidance: Mapping[str, AttributeGuidance | float | tuple[float, float]]
+        | None = None,
         generator: torch.Generator | list[torch.Generator] | None = None,
         num_images_per_prompt: int = 1,
         refine: bool | None = None,
@@ -697,19 +686,17 @@ class TryOnPipeline(DiffusionPipeline):
                 (default: the empty prompt).
             num_inference_steps, guidance_scale, guidance_stop: sampling (defaults: recipe).
                 Guidance runs on the first ``ceil(guidance_stop * steps)`` steps only.
-            colour_guidance_scale: colour guidance (default: recipe's ``colour_guidance``; 0 =
-                off): also push the prediction away from the prompt with the garment's colour
-                taken out (:mod:`tryon.pipeline.guidance`), so the colour the prompt names
-                comes out. One more UNet evaluation a step it runs on, when a prompt names a
-                colour. It reads the prompt's words, so it is off with ``prompt_embeds`` (and
-                an explicit scale > 0 with them is an error).
-            colour_guidance_stop: colour guidance runs on the first
-                ``ceil(colour_guidance_stop * steps)`` steps only (default: recipe's): the
-                colour is settled early, a print's detail later.
-            pattern_guidance_scale, pattern_guidance_stop: pattern guidance (defaults: recipe's
-                ``pattern_guidance`` and ``pattern_guidance_stop``; 0 = off), the same with the
-                prompt's pattern words taken out ("with white dots" -> "with white"): it keeps
-                the prints colour guidance costs. Off with ``prompt_embeds``, as above.
+            attribute_guidance: attribute guidance (:mod:`tryon.pipeline.guidance`), laid
+                over the recipe's ``[attribute_guidance]`` table: ``{attribute: scale}`` (the
+                recipe's stop), ``{attribute: (scale, stop)}`` or
+                :class:`~tryon.pipeline.guidance.AttributeGuidance` values, for ``"colour"``,
+                ``"pattern"`` and ``"print_colour"``; scale 0 turns one off. Each also pushes
+                the prediction away from the prompt with that attribute's words taken out, on
+                the first ``ceil(stop * steps)`` steps, so what the words ask for comes out:
+                ``{"colour": 6, "pattern": 3}`` delivers the named colour more often and keeps
+                the prints. One more UNet evaluation a step, when a prompt names the attribute.
+                It reads the prompt's words, so it is off with ``prompt_embeds`` (and a scale
+                > 0 given here with them is an error).
             generator: a ``torch.Generator`` or one per image candidate (prompt-major).
             num_images_per_prompt: results per prompt.
             refine: run the refiner (default: recipe; needs a refiner).
@@ -738,16 +725,21 @@ class TryOnPipeline(DiffusionPipeline):
         steps = _pick(num_inference_steps, defaults.steps)
         guidance_scale = _pick(guidance_scale, defaults.guidance_scale)
         guidance_stop = _pick(guidance_stop, defaults.guidance_stop)
-        for name, scale in (
-            ("colour_guidance_scale", colour_guidance_scale),
-            ("pattern_guidance_scale", pattern_guidance_scale),
-        ):
-            if scale and prompt_embeds is not None:
-                raise ValueError(f"{name} needs the prompt's words; pass prompt, not prompt_embeds")
-        colour_guidance_scale = _pick(colour_guidance_scale, defaults.colour_guidance)
-        colour_guidance_stop = _pick(colour_guidance_stop, defaults.colour_guidance_stop)
-        pattern_guidance_scale = _pick(pattern_guidance_scale, defaults.pattern_guidance)
-        pattern_guidance_stop = _pick(pattern_guidance_stop, defaults.pattern_guidance_stop)
+        if attribute_guidance is not None and not isinstance(attribute_guidance, Mapping):
+            raise TypeError(
+                "attribute_guidance must be a mapping of attribute to scale, (scale, stop) or "
+                f"AttributeGuidance, got {type(attribute_guidance).__name__}"
+            )
+        attribute_settings = resolve_attribute_guidance(
+            defaults.attribute_guidance, attribute_guidance
+        )
+        if prompt_embeds is not None:
+            asked = [a for a in attribute_guidance or {} if attribute_settings[a].scale > 0]
+            if asked:
+                raise ValueError(
+                    f"attribute guidance ({', '.join(asked)}) needs the prompt's words; pass "
+                    "prompt, not prompt_embeds"
+                )
         refine = _pick(refine, defaults.refine)
         rerank = _pick(rerank, defaults.rerank)
         restore_background = _pick(restore_background, defaults.restore_background)
@@ -773,10 +765,6 @@ class TryOnPipeline(DiffusionPipeline):
             generator,
             callback_on_step_end,
             callback_on_step_end_tensor_inputs,
-            colour_guidance_scale,
-            colour_guidance_stop,
-            pattern_guidance_scale,
-            pattern_guidance_stop,
         )
         timings: dict[str, float] = {}
         device = self._execution_device
@@ -809,14 +797,11 @@ class TryOnPipeline(DiffusionPipeline):
                 negative = negative_prompt if negative_prompt is not None else ""
                 negatives = [negative] * n_prompts if isinstance(negative, str) else negative
                 uncond = self.encode_prompt(negatives)
-        # attribute contrasts, in their branch order: (scale, stop, embeddings or None)
-        contrasts = []
-        for attribute, scale, stop in (
-            ("colour", colour_guidance_scale, colour_guidance_stop),
-            ("pattern", pattern_guidance_scale, pattern_guidance_stop),
-        ):
-            texts = contrast_prompts(prompts, attribute) if scale > 0 and prompts else None
-            contrasts.append((scale, stop, None if texts is None else self.encode_prompt(texts)))
+        plan = plan_guidance(prompts, guidance_scale, guidance_stop, attribute_settings)
+        # the attribute contrasts' embeddings, in their branch order (None: does not run)
+        contrasts = [
+            None if texts is None else self.encode_prompt(texts) for texts in plan.contrasts
+        ]
         timings["text_encoding"] = clock() - t0
 
         # 3. candidates, timesteps, latents
@@ -825,8 +810,7 @@ class TryOnPipeline(DiffusionPipeline):
         cond_b = cond.repeat_interleave(candidates)
         uncond_b = uncond.repeat_interleave(candidates) if uncond is not None else None
         contrasts_b = [
-            None if embeds is None else embeds.repeat_interleave(candidates)
-            for _, _, embeds in contrasts
+            None if embeds is None else embeds.repeat_interleave(candidates) for embeds in contrasts
         ]
         unet_dtype = self.unet.dtype
         self.scheduler.set_timesteps(steps, device=device)
@@ -843,12 +827,7 @@ class TryOnPipeline(DiffusionPipeline):
         )
         latents = latents * self.scheduler.init_noise_sigma
         conditioning = prepared.conditioning.to(device, unet_dtype).expand(batch)
-        schedule = guidance_schedule(
-            steps,
-            [guidance_stop if uncond is not None else None]
-            + [stop if embeds is not None else None for _, stop, embeds in contrasts],
-        )
-        scales = [guidance_scale] + [scale for scale, _, _ in contrasts]
+        schedule = plan.schedule(steps)
         branch_inputs: dict[tuple[bool, ...], tuple] = {}
 
         def inputs_for(flags: tuple[bool, ...]) -> tuple:
@@ -890,7 +869,7 @@ class TryOnPipeline(DiffusionPipeline):
                 )
                 noise = self.unet(unet_in, t, **text_kwargs, return_dict=False)[0].float()
                 if n > 1:
-                    noise = combine_guidance(noise.chunk(n), scales, schedule[i])
+                    noise = combine_guidance(noise.chunk(n), plan.scales, schedule[i])
                 latents = self.scheduler.step(noise, t, latents, **step_kwargs, return_dict=False)[
                     0
                 ]

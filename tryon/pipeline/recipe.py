@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from tryon.body import CATEGORIES
+from tryon.pipeline.guidance import AttributeGuidance, resolve_attribute_guidance
 from tryon.recipes import load_recipe, recipe_dirs
 
 DEFAULT_RECIPE = "default"
@@ -41,17 +42,12 @@ class RenderRecipe:
         guidance_stop: fraction of the steps, in ``(0, 1]``, after which guidance is switched off
             (the last steps run the conditional branch only, halving their cost); 1 = guide
             every step.
-        colour_guidance: colour guidance scale, ``>= 0`` (0 = off): the prompt is also
-            contrasted with itself without the garment's colour, amplifying what that colour
-            asks for (:mod:`tryon.pipeline.guidance`); one more UNet evaluation a step it runs
-            on, for prompts that name a colour.
-        colour_guidance_stop: fraction of the steps, in ``(0, 1]``, that colour guidance runs
-            on (the first ones: the garment's colour is settled early, a print's detail later).
-        pattern_guidance: pattern guidance scale, ``>= 0`` (0 = off): the same contrast with
-            the prompt's pattern words taken out, which keeps the prints colour guidance costs;
-            one more UNet evaluation a step it runs on, for prompts that name a pattern.
-        pattern_guidance_stop: fraction of the steps, in ``(0, 1]``, that pattern guidance runs
-            on (the first ones).
+        attribute_guidance: per attribute (``colour``, ``pattern``, ``print_colour``), an
+            :class:`~tryon.pipeline.guidance.AttributeGuidance` ``{ scale, stop }``: the prompt
+            is also contrasted with itself without that attribute's words, amplifying what
+            they ask for, on the first ``stop`` of the steps; one more UNet evaluation a step it
+            runs on, for prompts that name the attribute (:mod:`tryon.pipeline.guidance`). An
+            attribute left out, or at scale 0, is off. A TOML table, so it comes last in a file.
         refine: run the GAN refiner after decoding.
         rerank: best-of-N by matcher score; 0 or 1 = off.
         attention: ``sdpa`` (PyTorch scaled-dot-product attention) or ``xformers``.
@@ -83,10 +79,7 @@ class RenderRecipe:
     scheduler: Literal["ddim", "dpm++", "euler", "unipc"]
     guidance_scale: float
     guidance_stop: float
-    colour_guidance: float
-    colour_guidance_stop: float
-    pattern_guidance: float
-    pattern_guidance_stop: float
+    attribute_guidance: dict[str, AttributeGuidance]
     refine: bool
     rerank: int
     attention: Literal["sdpa", "xformers"]
@@ -108,14 +101,14 @@ class RenderRecipe:
             raise ValueError(f"resolution must be positive multiples of 8, got {self.resolution}")
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {self.steps}")
-        for name in ("guidance_scale", "colour_guidance", "pattern_guidance"):
-            scale = getattr(self, name)
-            if not math.isfinite(scale) or scale < 0:
-                raise ValueError(f"{name} must be >= 0, got {scale}")
-        for name in ("guidance_stop", "colour_guidance_stop", "pattern_guidance_stop"):
-            stop = getattr(self, name)
-            if not 0 < stop <= 1:
-                raise ValueError(f"{name} must be in (0, 1], got {stop}")
+        if not math.isfinite(self.guidance_scale) or self.guidance_scale < 0:
+            raise ValueError(f"guidance_scale must be >= 0, got {self.guidance_scale}")
+        if not 0 < self.guidance_stop <= 1:
+            raise ValueError(f"guidance_stop must be in (0, 1], got {self.guidance_stop}")
+        try:
+            resolve_attribute_guidance(self.attribute_guidance)  # refuses an unknown attribute
+        except ValueError as error:
+            raise ValueError(f"attribute_guidance: {error}") from None
         if self.rerank < 0:
             raise ValueError(f"rerank must be >= 0, got {self.rerank}")
         if self.category not in CATEGORIES:
