@@ -1,4 +1,4 @@
-"""The ``--attribute-guidance ATTRIBUTE=SCALE[:STOP]`` option of ``tryon render`` and ``tryon eval``."""
+"""``--attribute-guidance ATTRIBUTE=SCALE[:STOP]``: the option of ``tryon render`` and ``eval``."""
 
 from __future__ import annotations
 

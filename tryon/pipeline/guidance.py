@@ -22,9 +22,9 @@ contrast gives most of the prints back and the print-colour one some of their co
 (``benchmarks/results/colour-guidance``). Each contrast costs one more UNet evaluation a step
 it runs on, and only when a prompt in the batch names its attribute.
 
-Which contrasts run, with what scale and on how many steps, is an ``attribute -> AttributeGuidance``
-mapping (a render recipe's ``[attribute_guidance]`` table); :func:`plan_guidance` turns it and
-the prompts into the branches a render's UNet batches hold.
+Which contrasts run, with what scale and on how many steps, is a mapping of attribute to
+:class:`AttributeGuidance` (a render recipe's ``[attribute_guidance]`` table);
+:func:`plan_guidance` turns it and the prompts into the branches a render's UNet batches hold.
 """
 
 from __future__ import annotations
