@@ -3,7 +3,7 @@
 Renders ``--n`` validation world pairs with the render recipe (background restore and colour
 lock included) at each setting of ``--scales`` (``C``, ``C/P`` or ``C/P/Q``: colour guidance
 ``C``, pattern guidance ``P`` and print-colour guidance ``Q``, each 0 when left out; the
-recipe's stops), with the same seed per pair
+recipe's stops, or ``@STOP`` for all three: ``6/3/3@0.5``), with the same seed per pair
 (``tryon eval``'s: ``seed * 1_000_003 + index``), and judges every render as ``tryon eval``
 does:
 
@@ -64,12 +64,26 @@ def sign_test(gained: int, lost: int) -> float:
 ATTRIBUTES = ("colour", "pattern", "print_colour")
 
 
-def parse_setting(text: str) -> tuple[float, float, float]:
-    """``"C"``, ``"C/P"`` or ``"C/P/Q"`` -> the scales of :data:`ATTRIBUTES`; 0 when left out."""
-    scales = [float(v) for v in text.split("/")]
+def parse_setting(text: str) -> tuple[float, float, float, float | None]:
+    """``"C"``, ``"C/P"`` or ``"C/P/Q"``, optionally ``@STOP`` -> the scales of
+    :data:`ATTRIBUTES` (0 when left out) and the stop of all three (None: the recipe's)."""
+    scales_text, _, stop_text = text.partition("@")
+    scales = [float(v) for v in scales_text.split("/")]
     if not 1 <= len(scales) <= len(ATTRIBUTES):
-        raise argparse.ArgumentTypeError(f"expected C, C/P or C/P/Q, got {text!r}")
-    return tuple(scales + [0.0] * (len(ATTRIBUTES) - len(scales)))
+        raise argparse.ArgumentTypeError(f"expected C, C/P or C/P/Q[@STOP], got {text!r}")
+    stop = float(stop_text) if stop_text else None
+    return (*scales, *[0.0] * (len(ATTRIBUTES) - len(scales)), stop)
+
+
+def guidance_of(setting: tuple) -> dict:
+    """A :func:`parse_setting` result as the pipeline's ``attribute_guidance``."""
+    *scales, stop = setting
+    return {a: s if stop is None else (s, stop) for a, s in zip(ATTRIBUTES, scales, strict=True)}
+
+
+def label(setting: tuple) -> str:
+    *scales, stop = setting
+    return " / ".join(f"{s:g}" for s in scales) + ("" if stop is None else f" @ {stop:g}")
 
 
 def rate(hits: np.ndarray) -> float | None:
@@ -114,7 +128,7 @@ def main() -> None:
                 image = pipe(
                     prepared,
                     sample.prompt,
-                    attribute_guidance=dict(zip(ATTRIBUTES, scale, strict=True)),
+                    attribute_guidance=guidance_of(scale),
                     generator=torch.Generator().manual_seed(sample.index),  # eval's, seed 0
                     output_type="np",
                 ).images[0]
@@ -130,6 +144,8 @@ def main() -> None:
             "scale": scale[0],
             "pattern_scale": scale[1],
             "print_colour_scale": scale[2],
+            "stop": scale[3],
+            "label": label(scale),
             "colour": float(h["colour"].mean()),
             "colour_one": rate(h["colour"][~two]),
             "colour_two": rate(h["colour"][two]),
@@ -156,7 +172,7 @@ def main() -> None:
         f"+/-: pairs gained / lost against the first setting, p: two-sided sign test.\n"
     )
     print(
-        "| colour / pattern / print colour scale | colour (+/-, p) | one colour | two colours "
+        "| colour / pattern / print colour scale (@ stop) | colour (+/-, p) | one colour | two colours "
         "| print's colour shown (+/-, p) | pattern (+/-, p) | type (+/-, p) |"
     )
     print("|---|---|---:|---:|---|---|---|")
@@ -166,7 +182,7 @@ def main() -> None:
             for j in JUDGES
         )
         print(
-            f"| {r['scale']:g} / {r['pattern_scale']:g} / {r['print_colour_scale']:g} | {colour} "
+            f"| {r['label']} | {colour} "
             f"| {cell(r['colour_one'])} | {cell(r['colour_two'])} | {second} | {pattern} "
             f"| {type_} |"
         )

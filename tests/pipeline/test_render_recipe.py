@@ -32,7 +32,7 @@ def test_colour_recipe_guides_colour_and_pattern_and_the_others_do_not():
         if name != "colour":
             assert all(s.scale == 0 for s in settings.values())
     colour = load_render_recipe(PIPELINES / "colour.toml").attribute_guidance
-    assert (colour["colour"].scale, colour["pattern"].scale) == (6.0, 3.0)
+    assert [s.scale for s in colour.values()] == [6.0, 3.0, 3.0]
 
 
 def test_fast_is_cheaper_and_quality_richer_than_default():
