@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tryon.data.captions import names_two_colours  # noqa: E402
 from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
+from tryon.pipeline.guidance import CONTRASTS  # noqa: E402
 
 JUDGES = ("colour", "second", "pattern", "type")
 
@@ -61,7 +62,7 @@ def sign_test(gained: int, lost: int) -> float:
     return min(1.0, 2 * tail)
 
 
-ATTRIBUTES = ("colour", "pattern", "print_colour")
+ATTRIBUTES = tuple(CONTRASTS)  # the order of C/P/Q
 
 
 def parse_setting(text: str) -> tuple[float, float, float, float | None]:

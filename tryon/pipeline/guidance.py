@@ -66,6 +66,18 @@ def _check_attribute(attribute: str) -> None:
         raise ValueError(f"no guidance contrast for {attribute!r}; one of {list(CONTRASTS)}")
 
 
+def check_scale(name: str, scale) -> None:
+    """Refuse a guidance scale that is not a finite number >= 0 (a bool included): ValueError
+    naming ``name``."""
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not math.isfinite(scale)
+        or scale < 0
+    ):
+        raise ValueError(f"{name} must be a finite number >= 0, got {scale!r}")
+
+
 @dataclass(frozen=True)
 class AttributeGuidance:
     """How one attribute contrast guides: ``scale >= 0`` (0 = off) on the first
@@ -76,13 +88,7 @@ class AttributeGuidance:
     stop: float = 1.0
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.scale, bool)
-            or not isinstance(self.scale, (int, float))
-            or not math.isfinite(self.scale)
-            or self.scale < 0
-        ):
-            raise ValueError(f"scale must be a finite number >= 0, got {self.scale!r}")
+        check_scale("scale", self.scale)
         if isinstance(self.stop, bool) or not isinstance(self.stop, (int, float)):
             raise ValueError(f"stop must be a number in (0, 1], got {self.stop!r}")
         if not 0 < self.stop <= 1:

@@ -62,6 +62,7 @@ from tryon.pipeline.conditioning import (
 from tryon.pipeline.crop import Box, crop_keypoints, crop_resize, garment_crop_box, paste_crop
 from tryon.pipeline.guidance import (
     AttributeGuidance,
+    check_scale,
     combine_guidance,
     plan_guidance,
     resolve_attribute_guidance,
@@ -568,13 +569,7 @@ class TryOnPipeline(DiffusionPipeline):
             raise ValueError(
                 f"num_inference_steps must be an int >= 1, got {num_inference_steps!r}"
             )
-        if (
-            isinstance(guidance_scale, bool)
-            or not isinstance(guidance_scale, (int, float))
-            or not math.isfinite(guidance_scale)
-            or guidance_scale < 0
-        ):
-            raise ValueError(f"guidance_scale must be a finite number >= 0, got {guidance_scale!r}")
+        check_scale("guidance_scale", guidance_scale)
         if not isinstance(guidance_stop, (int, float)) or not 0 < guidance_stop <= 1:
             raise ValueError(f"guidance_stop must be in (0, 1], got {guidance_stop!r}")
         if not _is_int(num_images_per_prompt) or num_images_per_prompt < 1:
