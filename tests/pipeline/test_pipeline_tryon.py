@@ -490,6 +490,7 @@ BAD_INPUTS = [
     ),
     (dict(guidance_stop=0.0), ValueError, "guidance_stop"),
     (dict(guidance_stop=1.5), ValueError, "guidance_stop"),
+    (dict(guidance_stop=True), ValueError, "guidance_stop must be a number"),
     (dict(num_images_per_prompt=0), ValueError, "num_images_per_prompt"),
     (dict(rerank=-1), ValueError, "rerank"),
     (dict(rerank=2, num_images_per_prompt=3), ValueError, "rerank"),

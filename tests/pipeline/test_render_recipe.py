@@ -65,8 +65,12 @@ def test_unknown_key_and_bad_values_are_refused(tmp_path):
         load_render_recipe(_write(tmp_path, "stepz = 3\n"))
     text = (PIPELINES / "default.toml").read_text()
     bad = tmp_path / "bad.toml"
-    bad.write_text(text.replace("guidance_stop = 0.8", "guidance_stop = 0.0"))
-    with pytest.raises(RecipeError, match="guidance_stop"):
+    for stop in ("0.0", "true"):
+        bad.write_text(text.replace("guidance_stop = 0.8", f"guidance_stop = {stop}"))
+        with pytest.raises(RecipeError, match="guidance_stop"):
+            load_render_recipe(bad)
+    bad.write_text(text.replace("guidance_scale = 5.0", "guidance_scale = -1.0"))
+    with pytest.raises(RecipeError, match="guidance_scale must be a finite number >= 0"):
         load_render_recipe(bad)
     colour = next(x for x in text.splitlines() if x.startswith("colour = { scale"))
     for value, message in (

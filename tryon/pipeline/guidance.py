@@ -78,6 +78,15 @@ def check_scale(name: str, scale) -> None:
         raise ValueError(f"{name} must be a finite number >= 0, got {scale!r}")
 
 
+def check_stop(name: str, stop) -> None:
+    """Refuse a guidance stop outside ``(0, 1]`` or not a number (a bool included):
+    ValueError naming ``name``."""
+    if isinstance(stop, bool) or not isinstance(stop, (int, float)):
+        raise ValueError(f"{name} must be a number in (0, 1], got {stop!r}")
+    if not 0 < stop <= 1:
+        raise ValueError(f"{name} must be in (0, 1], got {stop!r}")
+
+
 @dataclass(frozen=True)
 class AttributeGuidance:
     """How one attribute contrast guides: ``scale >= 0`` (0 = off) on the first
@@ -89,10 +98,7 @@ class AttributeGuidance:
 
     def __post_init__(self) -> None:
         check_scale("scale", self.scale)
-        if isinstance(self.stop, bool) or not isinstance(self.stop, (int, float)):
-            raise ValueError(f"stop must be a number in (0, 1], got {self.stop!r}")
-        if not 0 < self.stop <= 1:
-            raise ValueError(f"stop must be in (0, 1], got {self.stop!r}")
+        check_stop("stop", self.stop)
 
 
 def resolve_attribute_guidance(

@@ -63,6 +63,7 @@ from tryon.pipeline.crop import Box, crop_keypoints, crop_resize, garment_crop_b
 from tryon.pipeline.guidance import (
     AttributeGuidance,
     check_scale,
+    check_stop,
     combine_guidance,
     plan_guidance,
     resolve_attribute_guidance,
@@ -570,8 +571,7 @@ class TryOnPipeline(DiffusionPipeline):
                 f"num_inference_steps must be an int >= 1, got {num_inference_steps!r}"
             )
         check_scale("guidance_scale", guidance_scale)
-        if not isinstance(guidance_stop, (int, float)) or not 0 < guidance_stop <= 1:
-            raise ValueError(f"guidance_stop must be in (0, 1], got {guidance_stop!r}")
+        check_stop("guidance_stop", guidance_stop)
         if not _is_int(num_images_per_prompt) or num_images_per_prompt < 1:
             raise ValueError(
                 f"num_images_per_prompt must be an int >= 1, got {num_images_per_prompt!r}"

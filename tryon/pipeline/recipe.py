@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from tryon.body import CATEGORIES
-from tryon.pipeline.guidance import AttributeGuidance, resolve_attribute_guidance
+from tryon.pipeline.guidance import (
+    AttributeGuidance,
+    check_scale,
+    check_stop,
+    resolve_attribute_guidance,
+)
 from tryon.recipes import load_recipe, recipe_dirs
 
 DEFAULT_RECIPE = "default"
@@ -101,10 +106,8 @@ class RenderRecipe:
             raise ValueError(f"resolution must be positive multiples of 8, got {self.resolution}")
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {self.steps}")
-        if not math.isfinite(self.guidance_scale) or self.guidance_scale < 0:
-            raise ValueError(f"guidance_scale must be >= 0, got {self.guidance_scale}")
-        if not 0 < self.guidance_stop <= 1:
-            raise ValueError(f"guidance_stop must be in (0, 1], got {self.guidance_stop}")
+        check_scale("guidance_scale", self.guidance_scale)
+        check_stop("guidance_stop", self.guidance_stop)
         try:
             resolve_attribute_guidance(self.attribute_guidance)  # refuses an unknown attribute
         except ValueError as error:
