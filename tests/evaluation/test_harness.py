@@ -212,6 +212,31 @@ def test_cli_pipeline_weights_end_to_end(tmp_path, classifier_dir):
     assert "fid" in report["skipped"]
 
 
+def test_cli_weights_render_with_the_default_recipes_scheduler(tmp_path):
+    """`tryon eval --weights DIR` samples as `tryon render` does: the default recipe's
+    scheduler, not the one saved in the folder (its training scheduler), so the report's
+    recorded scheduler is the one used."""
+    from diffusers import DDIMScheduler
+
+    from tryon.cli.eval import _load_pipeline
+    from tryon.pipeline import TryOnPipeline
+    from tryon.pipeline.factory import build_pipeline
+    from tryon.pipeline.recipe import load_render_recipe
+    from tryon.pipeline.schedulers import make_scheduler
+
+    build_pipeline("tiny", text_encoder="bert-tiny", resolution=64, seed=0).save_pretrained(
+        tmp_path / "tiny"
+    )
+    assert isinstance(TryOnPipeline.from_pretrained(tmp_path / "tiny").scheduler, DDIMScheduler)
+    pipe, label = _load_pipeline(None, str(tmp_path / "tiny"))
+    recipe = load_render_recipe("default")
+    expected = type(make_scheduler(recipe.scheduler, pipe.scheduler.config))
+    assert label == "tiny"
+    assert expected is not DDIMScheduler
+    assert type(pipe.scheduler) is expected
+    assert pipe.defaults.scheduler == recipe.scheduler
+
+
 @pytest.mark.parametrize(
     "baseline, label", [("autoencoder", "VAE ceiling"), ("crop", "crop ceiling")]
 )

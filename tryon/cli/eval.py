@@ -115,11 +115,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _load_pipeline(recipe: str | None, weights: str | None):
     from tryon.pipeline import TryOnPipeline
+    from tryon.pipeline.recipe import load_render_recipe
 
     if weights is not None:
         if not Path(weights).is_dir():
             raise CliError(f"weights folder not found: {weights}")
-        return TryOnPipeline.from_pretrained(weights), Path(weights).name
+        # Rendered as the default recipe renders, its scheduler included: the folder's own
+        # scheduler is the one it was trained with (DDIM), not the one `tryon render` samples
+        # with (before 2026-11-24 these evaluations sampled with DDIM).
+        pipe = TryOnPipeline.from_pretrained(weights)
+        pipe.apply_recipe(load_render_recipe("default"))
+        return pipe, Path(weights).name
     pipe = TryOnPipeline.from_recipe(recipe or "default")
     return pipe, Path(str(pipe.defaults.weights)).name
 
