@@ -263,7 +263,12 @@ class TryOnPipeline(DiffusionPipeline):
 
     @property
     def defaults(self) -> RenderRecipe:
-        """Sampling defaults: the recipe this pipeline was made from, else ``pipelines/default``."""
+        """Sampling defaults: the recipe this pipeline was made from, else ``pipelines/default``.
+
+        Only its call settings (steps, guidance, locks...) apply by themselves; its scheduler
+        is the pipeline's ``scheduler`` component, which :meth:`apply_recipe` (and so
+        :meth:`from_recipe`) swaps in, and :meth:`from_pretrained` leaves as the folder saved it.
+        """
         if self._recipe is not None:
             return self._recipe
         if self._defaults is None:
