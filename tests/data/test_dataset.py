@@ -125,3 +125,26 @@ def test_agnostic_mask_is_the_union_over_a_and_b():
         want = agnostic_mask_from_regions(b.regions, b.keypoints, spec.category, parsing=a.parsing)
         want |= agnostic_mask_from_regions(b.regions, b.keypoints, spec.category, parsing=b.parsing)
         np.testing.assert_array_equal(item["agnostic_mask"][0].numpy() > 0, want)
+
+
+def test_skirt_flare_draws_the_training_masks_with_the_cone():
+    """With `skirt_flare` the training masks get the same cone as the photo's mask at
+    inference; the default (0) keeps the masks the shipped model was trained on."""
+    from tryon.analysis import agnostic_mask_from_regions
+
+    plain = WorldPairDataset("train", size=SIZE, length=40, seed=5)
+    flared = WorldPairDataset("train", size=SIZE, length=40, seed=5, skirt_flare=0.5)
+    lower = [i for i in range(40) if plain.pair_spec(i).category != "upper"][:2]
+    upper = next(i for i in range(40) if plain.pair_spec(i).category == "upper")
+    for i in lower:
+        a, b = plain[i]["agnostic_mask"][0].numpy() > 0, flared[i]["agnostic_mask"][0].numpy() > 0
+        assert (a <= b).all() and b.sum() > a.sum()
+        spec, src, tgt = flared.render(i)
+        want = agnostic_mask_from_regions(
+            tgt.regions, tgt.keypoints, spec.category, parsing=src.parsing, skirt_flare=0.5
+        )
+        assert (want <= b).all()
+    np.testing.assert_array_equal(plain[upper]["agnostic_mask"], flared[upper]["agnostic_mask"])
+    for bad in (-0.5, float("nan")):
+        with pytest.raises(ValueError, match="skirt_flare"):
+            WorldPairDataset(size=SIZE, skirt_flare=bad)

@@ -110,3 +110,40 @@ def test_augment_keeps_shape_range_and_content():
     assert not torch.equal(x, y)
     # Deterministic under the generator.
     torch.testing.assert_close(y, _augment(x, torch.Generator().manual_seed(0)))
+
+
+def test_judge_mask_keeps_the_classifiers_view_when_the_pipeline_mask_widens():
+    """The judges see a pair through the masks their classifiers were trained on (no skirt
+    cone), whatever mask a method draws in (with the cone of a model trained with it): on a
+    loose skirt the two differ, and the judges' view is exactly the union of the cone-less
+    masks."""
+    from tryon.analysis import agnostic_mask_from_regions
+    from tryon.data import WorldPairDataset
+    from tryon.evaluation.classifiers import JUDGE_SKIRT_FLARE, judge_mask
+    from tryon.evaluation.harness import world_samples
+
+    assert JUDGE_SKIRT_FLARE == 0.0
+    ds = WorldPairDataset(split="val", size=(256, 192), length=400, seed=0)
+    index = next(
+        i
+        for i in range(len(ds))
+        if ds.pair_spec(i).garment_b.type == "skirt" and ds.pair_spec(i).garment_b.fit == "loose"
+    )
+    spec, a, b = ds.render(index)
+    judged = judge_mask(b.regions, b.keypoints, spec.category, a.parsing, b.parsing)
+    straight = [
+        agnostic_mask_from_regions(b.regions, b.keypoints, "lower", parsing=p, skirt_flare=0.0)
+        for p in (a.parsing, b.parsing)
+    ]
+    np.testing.assert_array_equal(judged, straight[0] | straight[1])
+    photo = agnostic_mask_from_regions(
+        b.regions, b.keypoints, "lower", parsing=a.parsing, skirt_flare=0.5
+    )
+    assert (photo & ~judged).sum() > 0.05 * judged.sum()  # the cone reaches past the view
+
+    sample = world_samples("test", 1, size=(128, 96))[0]
+    spec, a, b = WorldPairDataset(split="test", size=(128, 96), length=1, seed=0).render(0)
+    np.testing.assert_array_equal(
+        sample.agnostic_mask,
+        judge_mask(b.regions, b.keypoints, spec.category, a.parsing, b.parsing),
+    )

@@ -671,3 +671,30 @@ def test_real_photo_outside_pixels_bit_exact(tiny_pipe):
     assert (out.images[0][mask] != photo[mask]).mean() > 0.5
     tiny_pipe(out.analysis, PROMPT, num_inference_steps=1, height=SIZE, width=SIZE)
     assert tiny_pipe._analyzer is analyzer
+
+
+def test_recipe_skirt_flare_widens_the_lower_mask_and_only_it(person):
+    """`mask_skirt_flare` is the mask a model was trained on: 0 (default) draws the mask of
+    before the skirt cone, bit for bit; 0.5 widens a lower mask below the hips, never an
+    upper one."""
+    import dataclasses
+
+    from tryon.pipeline.recipe import load_render_recipe
+
+    pipe = build_pipeline("tiny", text_encoder="bert-tiny", resolution=SIZE, seed=0)
+    recipe = load_render_recipe("default")
+    assert recipe.mask_skirt_flare == 0.0
+    masks = {}
+    for flare in (0.0, 0.5):
+        pipe.apply_recipe(dataclasses.replace(recipe, device="cpu", mask_skirt_flare=flare))
+        for category in ("lower", "upper"):
+            prepared = pipe.prepare(person, category, height=SIZE, width=SIZE)
+            masks[flare, category] = prepared.mask
+    np.testing.assert_array_equal(
+        masks[0.0, "lower"], person.agnostic_mask("lower", dilation=recipe.mask_dilation)
+    )
+    assert (masks[0.0, "lower"] <= masks[0.5, "lower"]).all()
+    assert masks[0.5, "lower"].sum() > 1.1 * masks[0.0, "lower"].sum()
+    np.testing.assert_array_equal(masks[0.0, "upper"], masks[0.5, "upper"])
+    with pytest.raises(ValueError, match="mask_skirt_flare"):
+        dataclasses.replace(recipe, mask_skirt_flare=-1.0)

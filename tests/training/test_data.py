@@ -88,3 +88,18 @@ def test_recipe_two_colour_share_builds_the_oversampled_world(tmp_path):
         _recipe(tmp_path, "two_colour_share = 1.5\n")
     with pytest.raises(RecipeError, match="two_colour_share"):
         _recipe(tmp_path, 'two_colour_share = 0.4\nsource = "folder"\nfolder = "x"\n')
+
+
+def test_recipe_skirt_flare_reaches_the_world_and_is_checked(tmp_path):
+    pairs = build_pairs(_recipe(tmp_path, "skirt_flare = 0.5\n"))
+    assert pairs.skirt_flare == 0.5
+    assert build_pairs(_recipe(tmp_path, "")).skirt_flare == 0.0
+    with pytest.raises(RecipeError, match="skirt_flare"):
+        _recipe(tmp_path, "skirt_flare = -1.0\n")
+    with pytest.raises(RecipeError, match="skirt_flare"):
+        _recipe(tmp_path, 'skirt_flare = 0.5\nsource = "folder"\nfolder = "x"\n')
+    from pathlib import Path
+
+    pipelines = Path(__file__).resolve().parents[2] / "pipelines"
+    flare = load_train_recipe(pipelines / "train-unet-wide-flare-cpu.toml")
+    assert flare.data.skirt_flare == 0.5 and flare.model.vae_encode_dtype == "float32"

@@ -242,15 +242,23 @@ class PersonAnalysis:
         return out
 
     # ------------------------------------------------------------------ masks and maps
-    def agnostic_mask(self, category: str, dilation: float = 0.03) -> np.ndarray:
+    def agnostic_mask(
+        self, category: str, dilation: float = 0.03, skirt_flare: float = 0.0
+    ) -> np.ndarray:
         """``(H, W)`` bool mask of where a garment of ``category`` could lie.
 
         See :func:`tryon.analysis.agnostic_mask_from_regions` for the algorithm; the current
         garment (``parsing``, when known) is always covered. ``dilation`` is a fraction of the
-        person height in ``[0, 0.5]``, default 0.03. Face, hair, hands and feet are never covered.
+        person height in ``[0, 0.5]``, default 0.03; ``skirt_flare`` (``>= 0``, default 0) the
+        widening of the skirt cone. Face, hair, hands and feet are never covered.
         """
         return agnostic_mask_from_regions(
-            self.regions, self.keypoints, category, parsing=self.parsing, dilation=dilation
+            self.regions,
+            self.keypoints,
+            category,
+            parsing=self.parsing,
+            dilation=dilation,
+            skirt_flare=skirt_flare,
         )
 
     def agnostic_image(

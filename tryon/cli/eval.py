@@ -192,7 +192,13 @@ def build_method(args: argparse.Namespace):
         if setting != default and max(setting.scale, default.scale) > 0:
             stop = "" if setting.stop == default.stop else f", stop {setting.stop:g}"
             name += f" ({attribute.replace('_', ' ')} guidance {setting.scale:g}{stop})"
-    method = PipelineMethod(pipe, name, kwargs, dilation=defaults.mask_dilation)
+    method = PipelineMethod(
+        pipe,
+        name,
+        kwargs,
+        dilation=defaults.mask_dilation,
+        skirt_flare=defaults.mask_skirt_flare,
+    )
     info = {
         "weights": weights,
         "steps": kwargs.get("num_inference_steps", defaults.steps),

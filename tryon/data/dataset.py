@@ -140,7 +140,7 @@ def render_pair_spec(
     return render_outfits(prepared, spec.outfit_a, spec.outfit_b, mask_slots)
 
 
-def _agnostic(regions, keypoints, category, parsing_a, parsing_b) -> np.ndarray:
+def _agnostic(regions, keypoints, category, parsing_a, parsing_b, skirt_flare) -> np.ndarray:
     """Union of the agnostic masks with A's and with B's parsing, in one call.
 
     :func:`tryon.analysis.agnostic_mask_from_regions` dilates (base | garment pixels) and then
@@ -153,7 +153,9 @@ def _agnostic(regions, keypoints, category, parsing_a, parsing_b) -> np.ndarray:
     both = parsing_b.copy()
     in_a = np.isin(parsing_a, labels) & ~np.isin(parsing_b, labels)
     both[in_a] = labels[0]
-    return agnostic_mask_from_regions(regions, keypoints, category, parsing=both)
+    return agnostic_mask_from_regions(
+        regions, keypoints, category, parsing=both, skirt_flare=skirt_flare
+    )
 
 
 def _image_tensor(image: np.ndarray) -> torch.Tensor:
@@ -171,6 +173,8 @@ class WorldPairDataset(Dataset):
         seed: world seed; different seeds give different worlds.
         caption_mode: ``"natural"`` (grammar captions), ``"exact"`` (attribute form) or
             ``"mixed"`` (30 % exact).
+        skirt_flare: the agnostic masks' skirt cone, ``>= 0`` (default 0, no cone; see
+            :func:`tryon.analysis.agnostic_mask_from_regions`).
 
     Item ``i`` is a dict:
         ``source``/``target``: ``(3, H, W)`` float32 in ``[-1, 1]`` (person in A / in B);
@@ -190,6 +194,7 @@ class WorldPairDataset(Dataset):
         length: int = 1000,
         seed: int = 0,
         caption_mode: str = "natural",
+        skirt_flare: float = 0.0,
     ):
         if split not in SPLITS:
             raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
@@ -204,6 +209,9 @@ class WorldPairDataset(Dataset):
         self.length = length
         self.seed = seed
         self.caption_mode = caption_mode
+        if not (skirt_flare >= 0.0 and skirt_flare < float("inf")):  # NaN too
+            raise ValueError(f"skirt_flare must be a finite number >= 0, got {skirt_flare!r}")
+        self.skirt_flare = float(skirt_flare)
 
     def __len__(self) -> int:
         return self.length
@@ -233,7 +241,9 @@ class WorldPairDataset(Dataset):
         spec = self.pair_spec(index)
         slot = spec.garment_b.slot
         a, b = render_pair_spec(spec, self.size, (slot,))
-        agnostic = _agnostic(b.regions, b.keypoints, spec.category, a.parsing, b.parsing)
+        agnostic = _agnostic(
+            b.regions, b.keypoints, spec.category, a.parsing, b.parsing, self.skirt_flare
+        )
         return {
             "source": _image_tensor(a.image),
             "target": _image_tensor(b.image),

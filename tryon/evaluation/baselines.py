@@ -243,11 +243,18 @@ class PipelineMethod:
         name: label in reports.
         call_kwargs: keyword arguments for every ``pipeline(...)`` call (``num_inference_steps``,
             ``guidance_scale``, ``refine``, ...).
-        dilation: agnostic-mask dilation used by the pipeline (for the preservation region).
+        dilation, skirt_flare: the agnostic mask the pipeline draws (its recipe's
+            ``mask_dilation`` and ``mask_skirt_flare``), the region preservation is measured
+            outside.
     """
 
     def __init__(
-        self, pipeline, name: str, call_kwargs: dict[str, Any] | None = None, dilation=0.03
+        self,
+        pipeline,
+        name: str,
+        call_kwargs: dict[str, Any] | None = None,
+        dilation=0.03,
+        skirt_flare=0.0,
     ):
         self.pipeline = pipeline
         if hasattr(pipeline, "set_progress_bar_config"):
@@ -255,6 +262,7 @@ class PipelineMethod:
         self.name = name
         self.call_kwargs = dict(call_kwargs or {})
         self.dilation = float(dilation)
+        self.skirt_flare = float(skirt_flare)
 
     @property
     def matcher(self):
@@ -274,7 +282,9 @@ class PipelineMethod:
         score = None
         if scores is not None and len(scores):
             score = float(np.asarray(scores).reshape(-1)[0])
-        mask = analysis.agnostic_mask(category, dilation=self.dilation)
+        mask = analysis.agnostic_mask(
+            category, dilation=self.dilation, skirt_flare=self.skirt_flare
+        )
         return MethodOutput(image, mask, score=score)
 
 

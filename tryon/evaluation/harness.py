@@ -15,11 +15,14 @@ Evaluation sets (``splits``):
 Each world pair gives the method the *source* photo (person in garment A) through its
 ground-truth analysis (keypoints, body regions and A's garment parsing - what a SAM-refined
 analysis of a photo provides - so the agnostic mask covers where any garment of the category
-could lie plus garment A itself; never garment B's shape) and the prompt describing garment B. Metrics per split (see :mod:`tryon.evaluation.metrics` and
+could lie plus garment A itself; never garment B's shape) and the prompt describing garment B.
+The judges look at the pair through a fixed mask (:func:`tryon.evaluation.classifiers.judge_mask`,
+the union of the masks with A's and with B's garment, drawn as the classifiers were trained),
+whatever mask the method draws. Metrics per split (see :mod:`tryon.evaluation.metrics` and
 :mod:`tryon.evaluation.colour` for the definitions):
 
 * realism / fidelity to the ground-truth target: FID and KID (Inception; real = the targets),
-  SSIM, PSNR, L1 inside the pair's agnostic mask;
+  SSIM, PSNR, L1 inside the judges' mask of the pair;
 * preservation: the largest pixel change outside the method's own agnostic mask (must be 0);
 * text fidelity: colour accuracy (the garment's dominant colour over the target's ground-truth
   garment mask is the asked palette colour) and the median CIEDE2000 between the asked colour
@@ -140,10 +143,12 @@ def world_samples(
     """Render ``n`` pairs of an evaluation set (see module docstring), deterministically.
 
     Items are those of ``tryon.data.WorldPairDataset(split, size, length=n, seed=seed)``
-    (``paraphrase`` uses the ``test`` split), with the same agnostic and garment masks.
+    (``paraphrase`` uses the ``test`` split), with the same garment masks; the agnostic mask
+    is the judges' view of the pair (:func:`tryon.evaluation.classifiers.judge_mask`), which
+    the method never sees: it gets the source's analysis and draws its own.
     """
-    from tryon.analysis import agnostic_mask_from_regions
     from tryon.data.dataset import WorldPairDataset
+    from tryon.evaluation.classifiers import judge_mask
 
     if split not in SPLITS:
         raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
@@ -155,9 +160,7 @@ def world_samples(
     for i in range(n):
         spec, a, b = ds.render(i)
         attributes = {k: str(v) for k, v in spec.garment_b.attributes().items()}
-        agnostic = agnostic_mask_from_regions(
-            b.regions, b.keypoints, spec.category, parsing=a.parsing
-        ) | agnostic_mask_from_regions(b.regions, b.keypoints, spec.category, parsing=b.parsing)
+        agnostic = judge_mask(b.regions, b.keypoints, spec.category, a.parsing, b.parsing)
         prompt = spec.caption
         if split == "paraphrase":
             prompt = paraphrase(attributes, spec.caption, seed=seed * 1_000_003 + i)

@@ -414,7 +414,9 @@ class TryOnPipeline(DiffusionPipeline):
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
         analysis = person if isinstance(person, PersonAnalysis) else self.analyse(person)
-        mask = analysis.agnostic_mask(category, dilation=dilation)
+        mask = analysis.agnostic_mask(
+            category, dilation=dilation, skirt_flare=defaults.mask_skirt_flare
+        )
         if not mask.any():
             raise ValueError(f"the agnostic mask for category {category!r} is empty")
         size = (height, width)

@@ -60,6 +60,10 @@ class RenderRecipe:
         device: ``cpu``, ``cuda`` or ``auto`` (CUDA when available).
         category: default garment category, ``upper``, ``lower`` or ``full``.
         mask_dilation: agnostic-mask dilation as a fraction of the person's height.
+        mask_skirt_flare: widening of the agnostic mask's skirt cone, pixels a row, ``>= 0``
+            (:func:`tryon.analysis.agnostic_mask_from_regions`); optional, default 0 (no
+            cone). It must be what the weights were trained with (``[data] skirt_flare``):
+            the shipped model's is 0.
         crop_margin: context around the garment region in the crop (fraction of its size).
         feather: composite edge width as a fraction of the crop box height.
         restore_background: inside the mask, where the photo showed background, bring the
@@ -99,6 +103,7 @@ class RenderRecipe:
     colour_lock: bool
     seed: int
     analysis_backend: str
+    mask_skirt_flare: float = 0.0
 
     def __post_init__(self) -> None:
         height, width = self.resolution
@@ -116,7 +121,7 @@ class RenderRecipe:
             raise ValueError(f"rerank must be >= 0, got {self.rerank}")
         if self.category not in CATEGORIES:
             raise ValueError(f"category must be one of {list(CATEGORIES)}, got {self.category!r}")
-        for name in ("mask_dilation", "crop_margin", "feather"):
+        for name in ("mask_dilation", "mask_skirt_flare", "crop_margin", "feather"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")

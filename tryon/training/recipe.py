@@ -30,6 +30,11 @@ class DataConfig:
     ``[0, 1)``): the fraction of items redrawn as pairs whose caption names a print's two
     colours ("navy with white dots"; :class:`tryon.training.data.TwoColourOversampled`), on
     top of those the world draws anyway (about a third); 0 keeps the world's mix.
+    ``skirt_flare`` (world only, ``>= 0``): the agnostic masks' skirt cone
+    (:func:`tryon.analysis.agnostic_mask_from_regions`); 0, the default, is the mask the
+    shipped model was trained on; 0.5 (``SKIRT_FLARE``) holds every loose skirt and dress, so
+    the target's shape no longer widens the mask (benchmarks/results/agnostic-flare). A model
+    trained with it renders with the same ``mask_skirt_flare`` in its render recipe.
     """
 
     source: Literal["world", "folder"] = "world"
@@ -45,8 +50,15 @@ class DataConfig:
     vae_crops: Literal["frame", "garment"] = "frame"
     garment_resolution: int = 256
     two_colour_share: float = 0.0
+    skirt_flare: float = 0.0
 
     def __post_init__(self):
+        if not (self.skirt_flare >= 0.0 and self.skirt_flare < float("inf")):  # NaN too
+            raise ValueError(
+                f"data.skirt_flare must be a finite number >= 0, got {self.skirt_flare!r}"
+            )
+        if self.skirt_flare and self.source != "world":
+            raise ValueError("data.skirt_flare needs data.source = 'world'")
         if not 0.0 <= self.two_colour_share < 1.0:  # also catches NaN
             raise ValueError(
                 f"data.two_colour_share must be in [0, 1), got {self.two_colour_share!r}"

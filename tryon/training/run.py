@@ -19,7 +19,11 @@ def build_pairs(recipe: TrainRecipe):
         from tryon.data import WorldPairDataset
 
         pairs = WorldPairDataset(
-            split=data.split, size=tuple(data.frame), length=data.length, seed=data.seed
+            split=data.split,
+            size=tuple(data.frame),
+            length=data.length,
+            seed=data.seed,
+            skirt_flare=data.skirt_flare,
         )
         if data.two_colour_share:
             from tryon.training.data import TwoColourOversampled
