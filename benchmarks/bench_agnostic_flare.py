@@ -53,7 +53,7 @@ def measure(samples, flare: float) -> dict:
         source_only = agnostic_mask_from_regions(
             s.regions, s.keypoints, s.category, parsing=s.source_parsing, skirt_flare=flare
         )
-        # the training mask: the target's garment pixels added too (dataset._agnostic)
+        # the training mask: the target's garment pixels added too (dataset.pair_agnostic_mask)
         union = source_only | agnostic_mask_from_regions(
             s.regions, s.keypoints, s.category, parsing=_target_parsing(s), skirt_flare=flare
         )

@@ -103,6 +103,17 @@ def check_dilation(dilation) -> float:
     return value
 
 
+def check_skirt_flare(skirt_flare, name: str = "skirt_flare") -> float:
+    """Return ``skirt_flare`` as a finite float ``>= 0`` or raise (``name`` in the message)."""
+    try:
+        value = float(skirt_flare)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {skirt_flare!r}") from None
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {skirt_flare!r}")
+    return value
+
+
 def person_height(regions: np.ndarray, keypoints: np.ndarray) -> float:
     """Person height in pixels: the row extent of the non-background regions.
 
@@ -280,8 +291,7 @@ def agnostic_mask_from_regions(
     check_category(category)
     parsing = _validate_parsing(parsing, regions.shape)
     dilation = check_dilation(dilation)
-    if not np.isfinite(skirt_flare) or skirt_flare < 0:
-        raise ValueError(f"skirt_flare must be a finite number >= 0, got {skirt_flare!r}")
+    skirt_flare = check_skirt_flare(skirt_flare)
 
     height = person_height(regions, keypoints)
     base = np.zeros(regions.shape, dtype=bool)

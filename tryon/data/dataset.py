@@ -140,8 +140,11 @@ def render_pair_spec(
     return render_outfits(prepared, spec.outfit_a, spec.outfit_b, mask_slots)
 
 
-def _agnostic(regions, keypoints, category, parsing_a, parsing_b, skirt_flare) -> np.ndarray:
-    """Union of the agnostic masks with A's and with B's parsing, in one call.
+def pair_agnostic_mask(
+    regions, keypoints, category, parsing_a, parsing_b, skirt_flare: float = 0.0
+) -> np.ndarray:
+    """Union of the agnostic masks with A's and with B's parsing, in one call: a training
+    pair's mask (and, with ``skirt_flare=0``, the evaluation judges' view of it).
 
     :func:`tryon.analysis.agnostic_mask_from_regions` dilates (base | garment pixels) and then
     removes protected regions; dilation distributes over union, so marking the garment pixels
@@ -209,9 +212,9 @@ class WorldPairDataset(Dataset):
         self.length = length
         self.seed = seed
         self.caption_mode = caption_mode
-        if not (skirt_flare >= 0.0 and skirt_flare < float("inf")):  # NaN too
-            raise ValueError(f"skirt_flare must be a finite number >= 0, got {skirt_flare!r}")
-        self.skirt_flare = float(skirt_flare)
+        from tryon.analysis.agnostic import check_skirt_flare
+
+        self.skirt_flare = check_skirt_flare(skirt_flare)
 
     def __len__(self) -> int:
         return self.length
@@ -241,7 +244,7 @@ class WorldPairDataset(Dataset):
         spec = self.pair_spec(index)
         slot = spec.garment_b.slot
         a, b = render_pair_spec(spec, self.size, (slot,))
-        agnostic = _agnostic(
+        agnostic = pair_agnostic_mask(
             b.regions, b.keypoints, spec.category, a.parsing, b.parsing, self.skirt_flare
         )
         return {

@@ -163,12 +163,10 @@ def judge_mask(
     Returns:
         ``(H, W)`` bool: where :func:`garment_crop` looks and masked L1 is measured.
     """
-    from tryon.analysis import agnostic_mask_from_regions
+    from tryon.data.dataset import pair_agnostic_mask
 
-    return agnostic_mask_from_regions(
-        regions, keypoints, category, parsing=source_parsing, skirt_flare=JUDGE_SKIRT_FLARE
-    ) | agnostic_mask_from_regions(
-        regions, keypoints, category, parsing=target_parsing, skirt_flare=JUDGE_SKIRT_FLARE
+    return pair_agnostic_mask(
+        regions, keypoints, category, source_parsing, target_parsing, JUDGE_SKIRT_FLARE
     )
 
 
@@ -230,6 +228,7 @@ def world_crop_set(
     with the same arguments, else rendered and written there.
     """
     from tryon.data import WorldPairDataset
+    from tryon.data.dataset import render_pair_spec
 
     key = np.asarray([n, seed, size, *image_size], np.int64)
     if cache is not None and Path(cache).is_file():
@@ -242,7 +241,8 @@ def world_crop_set(
     crops, labels = [], {h: [] for h in HEADS}
     names = {"type": GARMENT_TYPES, "sleeve": SLEEVE_LABELS, "pattern": PATTERN_LABELS}
     for i in range(n):
-        spec, a, b = ds.render(i, (ds.pair_spec(i).garment_b.slot,))
+        spec = ds.pair_spec(i)
+        a, b = render_pair_spec(spec, ds.size, (spec.garment_b.slot,))
         mask = judge_mask(b.regions, b.keypoints, spec.category, a.parsing, b.parsing)
         crops.append(garment_crop(b.image, mask, b.keypoints, size))
         attrs = spec.garment_b.attributes()

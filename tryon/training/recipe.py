@@ -53,10 +53,9 @@ class DataConfig:
     skirt_flare: float = 0.0
 
     def __post_init__(self):
-        if not (self.skirt_flare >= 0.0 and self.skirt_flare < float("inf")):  # NaN too
-            raise ValueError(
-                f"data.skirt_flare must be a finite number >= 0, got {self.skirt_flare!r}"
-            )
+        from tryon.analysis.agnostic import check_skirt_flare
+
+        check_skirt_flare(self.skirt_flare, "data.skirt_flare")
         if self.skirt_flare and self.source != "world":
             raise ValueError("data.skirt_flare needs data.source = 'world'")
         if not 0.0 <= self.two_colour_share < 1.0:  # also catches NaN
