@@ -406,6 +406,22 @@ def test_resume_continues_exactly(tmp_path, world_pairs, make_recipe):
     assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3, 4, 5, 6]
 
 
+@pytest.mark.gpu
+def test_resume_on_a_gpu_keeps_the_ema_beside_its_model(
+    tmp_path, world_pairs, make_recipe
+):  # pragma: no cover - needs CUDA
+    # accelerate loads the EMA's saved state on the CPU; before the fix the first EMA update
+    # after a resume on an H100 failed on mixed devices (2026-11-24)
+    data = RandomCropDataset(world_pairs, resolution=32)
+    recipe = make_recipe(tmp_path, "vae", max_steps=4, ema_decay=0.9)
+    recipe.log.checkpoint_every = 2
+    Trainer(recipe, VaeStage(recipe), data).train(max_steps=2)
+    resumed = Trainer(recipe, VaeStage(recipe), data)
+    assert resumed.train().step == 4
+    (ema,) = resumed.ema.values()
+    assert all(p.device.type == "cuda" for p in ema.shadow_params)
+
+
 def test_interrupted_checkpoint_is_ignored(tmp_path, world_pairs, make_recipe):
     recipe = make_recipe(tmp_path, "vae", max_steps=2)
     recipe.log.checkpoint_every = 1

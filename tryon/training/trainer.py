@@ -227,6 +227,10 @@ class Trainer:
         checkpoint = latest_checkpoint(self.run_dir) if resume else None
         if checkpoint is not None:
             step = load_checkpoint(acc, checkpoint)["step"]
+            # accelerate loads registered objects' state on the CPU; an EMA must sit with its
+            # model (on a GPU the first EMA update failed on mixed devices)
+            for ema in self.ema.values():
+                ema.to(device=acc.device)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if acc.is_main_process:
             # every key resolved (defaults, extends), so the run can be repeated from its folder
