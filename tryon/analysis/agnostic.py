@@ -141,6 +141,25 @@ def _pair(keypoints: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray] | N
     return None if left is None or right is None else (left, right)
 
 
+def _fill_trapezoid(
+    mask: np.ndarray,
+    top: tuple[float, float, float],
+    bottom: tuple[float, float, float],
+) -> None:
+    """Set ``mask`` (H, W) bool inside the trapezoid with horizontal top and bottom edges,
+    each given as ``(centre_x, half_width, y)`` in pixels."""
+    (top_cx, top_half, top_y), (bottom_cx, bottom_half, bottom_y) = top, bottom
+    geometry.fill_polygon(
+        mask,
+        [
+            (top_cx - top_half, top_y),
+            (top_cx + top_half, top_y),
+            (bottom_cx + bottom_half, bottom_y),
+            (bottom_cx - bottom_half, bottom_y),
+        ],
+    )
+
+
 def _upper_base(regions: np.ndarray, keypoints: np.ndarray, height: float) -> np.ndarray:
     base = np.isin(
         regions, [REGION_INDEX["torso"], REGION_INDEX["upper_arms"], REGION_INDEX["lower_arms"]]
@@ -167,15 +186,7 @@ def _upper_base(regions: np.ndarray, keypoints: np.ndarray, height: float) -> np
         centre_x = float(hips[0][0] + hips[1][0]) / 2.0
         half = HIP_WIDTH_FACTOR * max(abs(float(hips[0][0] - hips[1][0])) / 2.0, 0.04 * height)
         top_y = float(min(hips[0][1], hips[1][1]))
-        geometry.fill_polygon(
-            base,
-            [
-                (centre_x - half, top_y),
-                (centre_x + half, top_y),
-                (centre_x + half, hem_y),
-                (centre_x - half, hem_y),
-            ],
-        )
+        _fill_trapezoid(base, (centre_x, half, top_y), (centre_x, half, hem_y))
     return base
 
 
@@ -212,15 +223,7 @@ def _lower_base(
         bottom_half = top_half * 1.1
         bottom_cx = centre_x
     if bottom_y > waist_y:
-        geometry.fill_polygon(
-            base,
-            [
-                (centre_x - top_half, waist_y),
-                (centre_x + top_half, waist_y),
-                (bottom_cx + bottom_half, bottom_y),
-                (bottom_cx - bottom_half, bottom_y),
-            ],
-        )
+        _fill_trapezoid(base, (centre_x, top_half, waist_y), (bottom_cx, bottom_half, bottom_y))
     # The cone of a flared skirt or a loose dress, from the hips to a little below the
     # ankles. Without it loose hems stick out of the mask (the model cannot draw there), and a
     # model trained on masks that the target's own garment widens learns to draw the mask's
@@ -228,15 +231,7 @@ def _lower_base(
     if lows and flare > 0:
         cone_y = bottom_y + HEM_BELOW * height
         cone_half = top_half + flare * max(cone_y - hip_y, 0.0)
-        geometry.fill_polygon(
-            base,
-            [
-                (centre_x - top_half, hip_y),
-                (centre_x + top_half, hip_y),
-                (bottom_cx + cone_half, cone_y),
-                (bottom_cx - cone_half, cone_y),
-            ],
-        )
+        _fill_trapezoid(base, (centre_x, top_half, hip_y), (bottom_cx, cone_half, cone_y))
     return base
 
 
