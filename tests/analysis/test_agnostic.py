@@ -134,6 +134,63 @@ def test_parsing_adds_the_current_garment(regions, kp) -> None:
     np.testing.assert_array_equal(again, without)
 
 
+def test_keep_top_leaves_exactly_the_top_out_of_a_lower_mask(regions, kp) -> None:
+    parsing = np.zeros_like(regions)
+    parsing[40:120, 28:72] = PARSING_INDEX["top"]  # a top hanging over the hips
+    parsing[120:180, 30:70] = PARSING_INDEX["bottom"]
+    kwargs = dict(parsing=parsing, dilation=0.03)
+    lower = agnostic_mask_from_regions(regions, kp, "lower", **kwargs)
+    kept = agnostic_mask_from_regions(regions, kp, "lower", keep_top=True, **kwargs)
+    top = parsing == PARSING_INDEX["top"]
+    assert (lower & top).sum() > 200  # the waist band reaches into the top
+    np.testing.assert_array_equal(kept, lower & ~top)
+    # Off by default, nothing to keep without a parsing, and upper and full masks replace the top.
+    np.testing.assert_array_equal(
+        agnostic_mask_from_regions(regions, kp, "lower", keep_top=False, **kwargs), lower
+    )
+    np.testing.assert_array_equal(
+        agnostic_mask_from_regions(regions, kp, "lower", keep_top=True),
+        agnostic_mask_from_regions(regions, kp, "lower"),
+    )
+    for category in ("upper", "full"):
+        np.testing.assert_array_equal(
+            agnostic_mask_from_regions(regions, kp, category, keep_top=True, **kwargs),
+            agnostic_mask_from_regions(regions, kp, category, **kwargs),
+        )
+
+
+def test_keep_top_keeps_what_the_world_target_keeps() -> None:
+    """In the world a top hangs over trousers and skirts, so a lower pair's target shows the
+    source's top unchanged: inside the top (but for its one-pixel anti-aliased edge) every
+    pixel keep_top takes out of the mask is the target's own, and none is the new garment's."""
+    import cv2
+
+    from tryon.data.dataset import WorldPairDataset
+
+    ds = WorldPairDataset(split="val", size=(256, 192), length=60, seed=0)
+    checked = 0
+    for i in range(len(ds)):
+        spec, a, b = ds.render(i)
+        if spec.category != "lower":
+            continue
+        before = agnostic_mask_from_regions(b.regions, b.keypoints, "lower", parsing=a.parsing)
+        mask = agnostic_mask_from_regions(
+            b.regions, b.keypoints, "lower", parsing=a.parsing, keep_top=True
+        )
+        taken = before & ~mask
+        assert taken.sum() > 0.1 * before.sum(), i  # the waist band covered the top's hem
+        top = (a.parsing == PARSING_INDEX["top"]).astype(np.uint8)
+        inner = taken & cv2.erode(top, np.ones((3, 3), np.uint8)).astype(bool)
+        assert inner.sum() > 0.8 * taken.sum(), i
+        assert np.all(a.image[inner] == b.image[inner]), i
+        worn = np.asarray(b.garment_masks[spec.garment_b.slot], dtype=bool)
+        assert not (worn & inner).any(), i
+        checked += 1
+        if checked == 4:
+            break
+    assert checked == 4
+
+
 def test_invisible_keypoints_fall_back_to_regions(syn, regions) -> None:
     kp = syn.keypoints(visible=0.0)
     lower = agnostic_mask_from_regions(regions, kp, "lower", dilation=0.0)

@@ -673,6 +673,50 @@ def test_real_photo_outside_pixels_bit_exact(tiny_pipe):
     assert tiny_pipe._analyzer is analyzer
 
 
+def test_recipe_keep_top_keeps_the_top_out_of_a_lower_render(person):
+    """`mask_keep_top` (default on) keeps the person's top in a lower try-on when the analysis
+    has a garment parsing: the model sees the mask it was trained on (same crop, same
+    conditioning) and the render keeps the top's pixels bit for bit. The evaluation measures
+    preservation outside the same mask (`TryOnPipeline.agnostic_mask`)."""
+    import dataclasses
+
+    from tryon.body import PARSING_INDEX
+    from tryon.pipeline.recipe import load_render_recipe
+
+    parsing = np.zeros(person.regions.shape, np.uint8)
+    parsing[40:110] = PARSING_INDEX["top"]  # rows of the stick figure: a top over the hips
+    parsing[110:150] = PARSING_INDEX["bottom"]
+    parsing[person.regions == 0] = 0
+    dressed = dataclasses.replace(person, parsing=parsing)
+    top = parsing == PARSING_INDEX["top"]
+    pipe = build_pipeline("tiny", text_encoder="bert-tiny", resolution=SIZE, seed=0)
+    pipe.set_progress_bar_config(disable=True)
+    recipe = load_render_recipe("default")
+    assert recipe.mask_keep_top is True
+    masks, prepared = {}, {}
+    for keep in (False, True):
+        pipe.apply_recipe(dataclasses.replace(recipe, device="cpu", mask_keep_top=keep))
+        prepared[keep] = pipe.prepare(dressed, "lower", height=SIZE, width=SIZE)
+        masks[keep] = prepared[keep].mask
+        np.testing.assert_array_equal(masks[keep], pipe.agnostic_mask(dressed, "lower"))
+        np.testing.assert_array_equal(
+            pipe.agnostic_mask(dressed, "lower", for_model=True), masks[False]
+        )
+    assert (masks[False] & top).sum() > 100
+    np.testing.assert_array_equal(masks[True], masks[False] & ~top)
+    assert prepared[True].box == prepared[False].box
+    assert torch.equal(prepared[True].crop_mask, prepared[False].crop_mask)
+    assert (prepared[True].weight[top] == 0).all()
+    np.testing.assert_array_equal(prepared[True].weight[~top], prepared[False].weight[~top])
+    out = pipe(dressed, "red trousers", category="lower", num_inference_steps=2, output_type="np")
+    changed = np.any(out.images[0] != dressed.image, axis=-1)
+    assert changed.any() and not (changed & top).any()
+    # Without a parsing there is no top to keep: the mask of before.
+    np.testing.assert_array_equal(
+        pipe.agnostic_mask(person, "lower"), person.agnostic_mask("lower", recipe.mask_dilation)
+    )
+
+
 def test_recipe_skirt_flare_widens_the_lower_mask_and_only_it(person):
     """`mask_skirt_flare` is the mask a model was trained on: 0 (default) draws the mask of
     before the skirt cone, bit for bit; 0.5 widens a lower mask below the hips, never an

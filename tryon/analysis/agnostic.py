@@ -242,6 +242,7 @@ def agnostic_mask_from_regions(
     parsing: np.ndarray | None = None,
     dilation: float = 0.03,
     skirt_flare: float = 0.0,
+    keep_top: bool = False,
 ) -> np.ndarray:
     """Mask of everywhere a garment of ``category`` could lie on this person.
 
@@ -265,6 +266,12 @@ def agnostic_mask_from_regions(
        height = row extent of the non-background regions), so loose garments fit.
     6. Hair, face, hands and feet (and, for ``lower``, the arms, which lie in front of a skirt)
        are subtracted *after* dilation, so the mask never covers them.
+    7. With ``keep_top`` and ``parsing``, a ``lower`` mask also leaves out the current top's
+       pixels (parsing ``top``), after dilation: a top hangs over trousers and skirts (in the
+       procedural world always, in a photo when it is not tucked in), so the new garment goes
+       under it and the top stays exactly as it is. Without it the waist band of the mask
+       covers the top's hem. (The pipeline renders on the mask without it, which its model
+       was trained on, and changes only the pixels of the mask with it.)
 
     Args:
         regions: ``(H, W)`` integer body-region map (:data:`tryon.body.REGION_LABELS`).
@@ -277,6 +284,10 @@ def agnostic_mask_from_regions(
             see. :data:`SKIRT_FLARE` (0.5) holds every skirt and dress of the world; a model
             must be trained with it (``[data] skirt_flare``) to use it (render recipe
             ``mask_skirt_flare``).
+        keep_top: for ``lower``, keep the top's pixels out of the mask (step 7). False (the
+            default) is the mask the shipped model was trained on and the judges see; it
+            needs ``parsing`` (without one it changes nothing); the render recipe's
+            ``mask_keep_top`` turns it on.
 
     Returns:
         ``(H, W)`` ``bool`` mask.
@@ -303,4 +314,6 @@ def agnostic_mask_from_regions(
     if category == "lower":
         protected += LOWER_PROTECTED_REGIONS
     mask &= ~np.isin(regions, [REGION_INDEX[name] for name in protected])
+    if keep_top and category == "lower" and parsing is not None:
+        mask &= parsing != PARSING_INDEX["top"]
     return mask

@@ -243,14 +243,19 @@ class PersonAnalysis:
 
     # ------------------------------------------------------------------ masks and maps
     def agnostic_mask(
-        self, category: str, dilation: float = 0.03, skirt_flare: float = 0.0
+        self,
+        category: str,
+        dilation: float = 0.03,
+        skirt_flare: float = 0.0,
+        keep_top: bool = False,
     ) -> np.ndarray:
         """``(H, W)`` bool mask of where a garment of ``category`` could lie.
 
         See :func:`tryon.analysis.agnostic_mask_from_regions` for the algorithm; the current
         garment (``parsing``, when known) is always covered. ``dilation`` is a fraction of the
         person height in ``[0, 0.5]``, default 0.03; ``skirt_flare`` (``>= 0``, default 0) the
-        widening of the skirt cone. Face, hair, hands and feet are never covered.
+        widening of the skirt cone; ``keep_top`` leaves the current top (``parsing``, when
+        known) out of a ``lower`` mask. Face, hair, hands and feet are never covered.
         """
         return agnostic_mask_from_regions(
             self.regions,
@@ -259,6 +264,7 @@ class PersonAnalysis:
             parsing=self.parsing,
             dilation=dilation,
             skirt_flare=skirt_flare,
+            keep_top=keep_top,
         )
 
     def agnostic_image(

@@ -192,13 +192,7 @@ def build_method(args: argparse.Namespace):
         if setting != default and max(setting.scale, default.scale) > 0:
             stop = "" if setting.stop == default.stop else f", stop {setting.stop:g}"
             name += f" ({attribute.replace('_', ' ')} guidance {setting.scale:g}{stop})"
-    method = PipelineMethod(
-        pipe,
-        name,
-        kwargs,
-        dilation=defaults.mask_dilation,
-        skirt_flare=defaults.mask_skirt_flare,
-    )
+    method = PipelineMethod(pipe, name, kwargs)
     info = {
         "weights": weights,
         "steps": kwargs.get("num_inference_steps", defaults.steps),
@@ -209,6 +203,8 @@ def build_method(args: argparse.Namespace):
             for attribute, setting in attribute_settings.items()
         },
         "resolution": list(pipe.default_size),
+        "mask_skirt_flare": defaults.mask_skirt_flare,
+        "mask_keep_top": defaults.mask_keep_top,
         "refine": refine,
         **switches,
     }

@@ -243,26 +243,17 @@ class PipelineMethod:
         name: label in reports.
         call_kwargs: keyword arguments for every ``pipeline(...)`` call (``num_inference_steps``,
             ``guidance_scale``, ``refine``, ...).
-        dilation, skirt_flare: the agnostic mask the pipeline draws (its recipe's
-            ``mask_dilation`` and ``mask_skirt_flare``), the region preservation is measured
-            outside.
+
+    Region preservation is measured outside the mask the pipeline drew
+    (:meth:`tryon.pipeline.TryOnPipeline.agnostic_mask`, its recipe's).
     """
 
-    def __init__(
-        self,
-        pipeline,
-        name: str,
-        call_kwargs: dict[str, Any] | None = None,
-        dilation=0.03,
-        skirt_flare=0.0,
-    ):
+    def __init__(self, pipeline, name: str, call_kwargs: dict[str, Any] | None = None):
         self.pipeline = pipeline
         if hasattr(pipeline, "set_progress_bar_config"):
             pipeline.set_progress_bar_config(disable=True)  # the harness shows one per split
         self.name = name
         self.call_kwargs = dict(call_kwargs or {})
-        self.dilation = float(dilation)
-        self.skirt_flare = float(skirt_flare)
 
     @property
     def matcher(self):
@@ -282,9 +273,7 @@ class PipelineMethod:
         score = None
         if scores is not None and len(scores):
             score = float(np.asarray(scores).reshape(-1)[0])
-        mask = analysis.agnostic_mask(
-            category, dilation=self.dilation, skirt_flare=self.skirt_flare
-        )
+        mask = self.pipeline.agnostic_mask(analysis, category)
         return MethodOutput(image, mask, score=score)
 
 

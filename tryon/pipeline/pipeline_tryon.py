@@ -94,13 +94,16 @@ class PreparedPerson:
         category: garment category the mask was made for.
         box: ``(x0, y0, x1, y1)`` crop box in photo pixels.
         size: ``(height, width)`` the model works at.
-        mask: ``(H, W)`` bool agnostic mask at photo resolution.
-        weight: ``(H, W)`` float32 composite weights (feathered ``mask``, 0 outside it).
+        mask: ``(H, W)`` bool, the pixels of the photo the try-on may change: the agnostic
+            mask at photo resolution, less the top a ``lower`` try-on keeps
+            (:meth:`TryOnPipeline.agnostic_mask`).
+        weight: ``(H, W)`` float32 composite weights (the model's mask feathered, 0 outside
+            ``mask``).
         plate: ``(H, W)`` bool, the pixels of ``mask`` where the photo shows background
             (:func:`tryon.pipeline.composite.clean_plate`).
         skin: CIELAB ``(3,)`` skin tone of the face outside the mask, or None (no face seen);
             the colour lock never shifts skin-coloured pixels.
-        crop_mask: ``(1, 1, h, w)`` agnostic mask of the crop, 0/1.
+        crop_mask: ``(1, 1, h, w)`` the model's agnostic mask of the crop, 0/1.
         crop_agnostic: ``(1, 3, h, w)`` agnostic crop in ``[-1, 1]``.
         conditioning: agnostic latent, latent mask and pose map of the crop.
     """
@@ -379,6 +382,31 @@ class TryOnPipeline(DiffusionPipeline):
             self._analyzer = PersonAnalyzer(backend=self.defaults.analysis_backend)
         return self._analyzer.analyse(image)
 
+    def agnostic_mask(
+        self,
+        analysis: PersonAnalysis,
+        category: str,
+        *,
+        mask_dilation: float | None = None,
+        for_model: bool = False,
+    ) -> np.ndarray:
+        """``(H, W)`` bool agnostic mask of ``analysis``'s photo for ``category``, as the render
+        recipe draws it (its ``mask_dilation`` unless given, ``mask_skirt_flare``).
+
+        By default the pixels a try-on may change: every other pixel stays the photo's. With
+        the recipe's ``mask_keep_top``, a ``lower`` mask leaves out the person's top (when the
+        analysis has a garment parsing), which is pasted back over the render. With
+        ``for_model`` the mask the model sees (the one its weights were trained on), which
+        keeps the top in: the model draws the waist band as it learnt to, under the top.
+        """
+        defaults = self.defaults
+        return analysis.agnostic_mask(
+            check_category(category),
+            dilation=_pick(mask_dilation, defaults.mask_dilation),
+            skirt_flare=defaults.mask_skirt_flare,
+            keep_top=defaults.mask_keep_top and not for_model,
+        )
+
     @torch.no_grad()
     def prepare(
         self,
@@ -414,15 +442,16 @@ class TryOnPipeline(DiffusionPipeline):
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
         analysis = person if isinstance(person, PersonAnalysis) else self.analyse(person)
-        mask = analysis.agnostic_mask(
-            category, dilation=dilation, skirt_flare=defaults.mask_skirt_flare
-        )
+        # The model works on the mask it was trained on; the composite changes only `mask`
+        # (the same, less a top it keeps: a hard edge there, the top lies over the garment).
+        model_mask = self.agnostic_mask(analysis, category, mask_dilation=dilation, for_model=True)
+        mask = self.agnostic_mask(analysis, category, mask_dilation=dilation)
         if not mask.any():
             raise ValueError(f"the agnostic mask for category {category!r} is empty")
         size = (height, width)
-        box = garment_crop_box(mask, analysis.keypoints, size, margin=margin)
+        box = garment_crop_box(model_mask, analysis.keypoints, size, margin=margin)
         crop = crop_resize(analysis.image, box, size, fill=AGNOSTIC_FILL)
-        crop_mask_np = crop_resize(mask, box, size, fill=0)
+        crop_mask_np = crop_resize(model_mask, box, size, fill=0)
         keypoints = crop_keypoints(analysis.keypoints, box, size)
         device, dtype = self._execution_device, self.vae.dtype
         image_t = image_to_tensor(crop).to(device, dtype)
@@ -437,7 +466,7 @@ class TryOnPipeline(DiffusionPipeline):
             device=device,
         )
         box_height = box[3] - box[1]
-        weight = feather_mask(mask, feather * box_height)
+        weight = feather_mask(model_mask, feather * box_height) * mask
         # The person mask's edge pixels mix person and background: keep clear of them.
         plate_margin = max(1, round(PLATE_MARGIN * box_height))
         plate = clean_plate(mask, analysis.person_mask, plate_margin)

@@ -64,6 +64,11 @@ class RenderRecipe:
             (:func:`tryon.analysis.agnostic_mask_from_regions`); optional, default 0 (no
             cone). It must be what the weights were trained with (``[data] skirt_flare``):
             the shipped model's is 0.
+        mask_keep_top: for ``lower`` garments, keep the person's top exactly as it is when
+            the analysis has a garment parsing (SAM, or a world sample's): the model renders
+            on its usual mask and the photo's top is pasted back over the result, as a top
+            hangs over trousers and skirts. Optional, default False (the top's hem is
+            repainted); without a parsing it changes nothing. Needs no retraining.
         crop_margin: context around the garment region in the crop (fraction of its size).
         feather: composite edge width as a fraction of the crop box height.
         restore_background: inside the mask, where the photo showed background, bring the
@@ -104,6 +109,7 @@ class RenderRecipe:
     seed: int
     analysis_backend: str
     mask_skirt_flare: float = 0.0
+    mask_keep_top: bool = False
 
     def __post_init__(self) -> None:
         height, width = self.resolution
