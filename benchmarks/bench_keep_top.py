@@ -76,16 +76,15 @@ def top_pixels(pipe, sample) -> np.ndarray:
 
 
 def hide_top(samples, judges, images) -> dict[str, np.ndarray]:
-    """The classifiers' verdicts with the top's pixels greyed in their view (same box)."""
-    from tryon.pipeline.crop import crop_resize, garment_crop_box
+    """The classifiers' verdicts with the top greyed in their view, the crop box unchanged
+    (the view of a ``hide_top`` classifier: ``garment_crop(..., hidden=judge_hidden)``)."""
+    from tryon.evaluation.classifiers import garment_crop
 
     size = judges.classifier.config.image_size
-    crops = []
-    for image, s in zip(images, samples, strict=True):
-        keep = s.agnostic_mask & (s.source_parsing != PARSING_INDEX["top"])
-        view = np.where(keep[..., None], image, np.uint8(128)).astype(np.uint8)
-        box = garment_crop_box(s.agnostic_mask, s.keypoints, (size, size), margin=0.05)
-        crops.append(crop_resize(view, box, (size, size), fill=128))
+    crops = [
+        garment_crop(image, s.agnostic_mask, s.keypoints, size, s.judge_hidden)
+        for image, s in zip(images, samples, strict=True)
+    ]
     pred = judges.classifier.predict(np.stack(crops))
     return {
         judge: np.array(
@@ -107,12 +106,21 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=100, help="pairs per split (lower ones kept)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--classifiers", default="weights/eval-classifiers", help="attribute classifiers folder"
+    )
+    parser.add_argument(
         "--no-colour-lock",
         action="store_true",
         help="lock off: the two renders then differ only on the top (the lock's region does not)",
     )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--figure", type=Path, help="first four pairs: photo, truth, off, on")
+    parser.add_argument(
+        "--renders",
+        type=Path,
+        help="an .npz of the two settings' renders: read when it exists (to judge again, say "
+        "with other --classifiers), else written",
+    )
     args = parser.parse_args(argv)
 
     from tryon.pipeline import TryOnPipeline
@@ -127,8 +135,19 @@ def main(argv=None) -> int:
         for s in world_samples(split.strip(), args.n, seed=args.seed)
         if s.category == "lower"
     ]
-    judges = build_judges("weights/eval-classifiers", None, None, fid=False)
-    renders = render_both(pipe, samples, args.seed)
+    judges = build_judges(args.classifiers, None, None, fid=False)
+    if args.renders is not None and args.renders.is_file():
+        with np.load(args.renders) as saved:
+            renders = {False: list(saved["off"]), True: list(saved["on"])}
+        if len(renders[True]) != len(samples):
+            raise SystemExit(f"{args.renders} holds {len(renders[True])} pairs, not {len(samples)}")
+    else:
+        renders = render_both(pipe, samples, args.seed)
+        if args.renders is not None:
+            args.renders.parent.mkdir(parents=True, exist_ok=True)
+            np.savez_compressed(
+                args.renders, off=np.stack(renders[False]), on=np.stack(renders[True])
+            )
     images = {"truth": [s.target for s in samples], "off": renders[False], "on": renders[True]}
     tops = [top_pixels(pipe, s) for s in samples]
 

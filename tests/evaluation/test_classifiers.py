@@ -100,6 +100,41 @@ def test_garment_crop_greys_everything_outside_the_mask():
         garment_crop(image, mask[:10], keypoints)
 
 
+def test_a_hide_top_view_greys_the_top_over_a_lower_garment_in_the_same_box(tmp_path):
+    """A classifier trained with ``hide_top`` sees a lower pair without the top hanging over
+    it (the waist band of the judges' mask holds the top's hem); the crop box stays the
+    mask's, and older classifiers (no ``hide_top`` in their config) keep the old view."""
+    from tryon.evaluation.classifiers import garment_crop, judge_hidden
+    from tryon.evaluation.harness import classifier_views, world_samples
+
+    sample = next(s for s in world_samples("test", 12, size=(256, 192)) if s.category == "lower")
+    hidden = sample.judge_hidden
+    assert hidden is not None and (hidden & sample.agnostic_mask).sum() > 100
+    assert judge_hidden("upper", np.zeros((4, 4), np.uint8)) is None
+    size = 64
+    plain = garment_crop(sample.target, sample.agnostic_mask, sample.keypoints, size)
+    hid = garment_crop(sample.target, sample.agnostic_mask, sample.keypoints, size, hidden)
+    # The same box as the plain view: hiding is painting the top grey before cropping.
+    painted = sample.target.copy()
+    painted[hidden] = 128
+    np.testing.assert_array_equal(
+        hid, garment_crop(painted, sample.agnostic_mask, sample.keypoints, size)
+    )
+    assert np.any(plain != hid, axis=-1).mean() > 0.05
+
+    old = _tiny()
+    model = AttributeClassifier(image_size=size, channels=(4, 8), hide_top=True)
+    model.save_pretrained(str(tmp_path))
+    assert load_classifier(tmp_path).config.hide_top is True
+    images = [sample.target]
+    np.testing.assert_array_equal(classifier_views(model, images, [sample])[0], hid)
+    old_view = classifier_views(old, images, [sample])[0]
+    old_plain = garment_crop(
+        sample.target, sample.agnostic_mask, sample.keypoints, old.config.image_size
+    )
+    np.testing.assert_array_equal(old_view, old_plain)
+
+
 def test_augment_keeps_shape_range_and_content():
     from tryon.evaluation.classifiers import _augment, crops_to_tensor
 

@@ -16,6 +16,12 @@ good as its own accuracy. Train it with::
 
 which renders the world data, trains on one CPU thread (a few minutes), writes
 ``save_pretrained`` safetensors, ``metrics.json`` and a model card ``README.md``.
+
+With ``--hide-top`` the view of a ``lower`` garment also greys the top hanging over it (the
+judges' mask reaches up to the waist, so the top's hem is in the crop, and a crisp checked hem
+above blurry trousers reads as checks: ``benchmarks/results/keep-top``). The classifier records
+it (``config.hide_top``) and the harness gives it that view. The shipped judges
+(``weights/eval-classifiers``) were trained without it.
 """
 
 from __future__ import annotations
@@ -67,6 +73,9 @@ class AttributeClassifier(ModelMixin, ConfigMixin):
             conv3x3, GroupNorm, SiLU).
         type_labels, sleeve_labels, pattern_labels: class names of each head.
         dropout: dropout before the heads.
+        hide_top: its view of a ``lower`` garment hides the top hanging over it
+            (:func:`judge_hidden`); False for the classifiers trained before 2026-11-25, whose
+            view shows the top's hem in the waist band of the judges' mask.
     """
 
     @register_to_config
@@ -78,6 +87,7 @@ class AttributeClassifier(ModelMixin, ConfigMixin):
         sleeve_labels: tuple[str, ...] = SLEEVE_LABELS,
         pattern_labels: tuple[str, ...] = PATTERN_LABELS,
         dropout: float = 0.1,
+        hide_top: bool = False,
     ):
         super().__init__()
         if image_size < 16:
@@ -170,8 +180,23 @@ def judge_mask(
     )
 
 
+def judge_hidden(category: str, target_parsing: np.ndarray) -> np.ndarray | None:
+    """``(H, W)`` bool: the pixels a ``hide_top`` classifier's view greys for a world pair,
+    the top over a ``lower`` garment (target parsing ``top``: it hangs over trousers and
+    skirts, inside the waist band of :func:`judge_mask`); None for other categories."""
+    from tryon.body import PARSING_INDEX
+
+    if category != "lower":
+        return None
+    return np.asarray(target_parsing) == PARSING_INDEX["top"]
+
+
 def garment_crop(
-    image: np.ndarray, agnostic_mask: np.ndarray, keypoints: np.ndarray, size: int = 128
+    image: np.ndarray,
+    agnostic_mask: np.ndarray,
+    keypoints: np.ndarray,
+    size: int = 128,
+    hidden: np.ndarray | None = None,
 ) -> np.ndarray:
     """The classifier's view of an image: the square garment crop around ``agnostic_mask``,
     with everything outside the mask grey, so other garments in the crop (the top above a
@@ -184,9 +209,12 @@ def garment_crop(
             that pair).
         keypoints: ``(17, 3)`` pixels + visibility.
         size: output side.
+        hidden: ``(H, W)`` bool pixels inside the mask also greyed (:func:`judge_hidden`), or
+            None; the crop box is the mask's either way.
 
     Returns:
-        ``(size, size, 3)`` uint8 (outside the mask or the photo: mid-grey 128).
+        ``(size, size, 3)`` uint8 (outside the mask, on ``hidden`` or outside the photo:
+        mid-grey 128).
     """
     from tryon.pipeline.crop import crop_resize, garment_crop_box
 
@@ -194,7 +222,8 @@ def garment_crop(
     image = np.asarray(image)
     if image.shape[:2] != mask.shape:
         raise ValueError(f"mask shape {mask.shape} does not match image {image.shape[:2]}")
-    view = np.where(mask[..., None], image, np.uint8(128)).astype(np.uint8)
+    shown = mask if hidden is None else mask & ~np.asarray(hidden, bool)
+    view = np.where(shown[..., None], image, np.uint8(128)).astype(np.uint8)
     box = garment_crop_box(mask, keypoints, (size, size), margin=0.05)
     return crop_resize(view, box, (size, size), fill=128)
 
@@ -220,9 +249,16 @@ def label_index(head: str, value: str, labels: Sequence[str]) -> int:
 
 
 def world_crop_set(
-    split: str, n: int, seed: int, size: int = 128, image_size=(512, 384), cache: Path | None = None
+    split: str,
+    n: int,
+    seed: int,
+    size: int = 128,
+    image_size=(512, 384),
+    cache: Path | None = None,
+    hide_top: bool = False,
 ) -> CropSet:
-    """Render ``n`` world pairs of ``split`` and return the targets' garment crops + labels.
+    """Render ``n`` world pairs of ``split`` and return the targets' garment crops + labels
+    (with ``hide_top``, the view of a ``hide_top`` classifier).
 
     With ``cache`` (an ``.npz`` path) the crops are read from it when it exists and was made
     with the same arguments, else rendered and written there.
@@ -230,7 +266,7 @@ def world_crop_set(
     from tryon.data import WorldPairDataset
     from tryon.data.dataset import render_pair_spec
 
-    key = np.asarray([n, seed, size, *image_size], np.int64)
+    key = np.asarray([n, seed, size, *image_size, int(hide_top)], np.int64)
     if cache is not None and Path(cache).is_file():
         with np.load(cache, allow_pickle=False) as data:
             if np.array_equal(data["key"], key) and str(data["split"]) == split:
@@ -244,7 +280,8 @@ def world_crop_set(
         spec = ds.pair_spec(i)
         a, b = render_pair_spec(spec, ds.size, (spec.garment_b.slot,))
         mask = judge_mask(b.regions, b.keypoints, spec.category, a.parsing, b.parsing)
-        crops.append(garment_crop(b.image, mask, b.keypoints, size))
+        hidden = judge_hidden(spec.category, b.parsing) if hide_top else None
+        crops.append(garment_crop(b.image, mask, b.keypoints, size, hidden))
         attrs = spec.garment_b.attributes()
         for head in HEADS:
             labels[head].append(label_index(head, attrs[head], names[head]))
@@ -434,6 +471,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cache", metavar="DIR", help="keep rendered crops here (.npz) for re-training"
     )
+    parser.add_argument(
+        "--hide-top",
+        action="store_true",
+        help="grey the top over a lower garment in the view (judge_hidden)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
@@ -443,11 +485,11 @@ def main(argv: list[str] | None = None) -> int:
         return None if args.cache is None else Path(args.cache) / f"{split}.npz"
 
     train = world_crop_set(
-        "train", args.train, args.seed, args.image_size, args.size, cache("train")
+        "train", args.train, args.seed, args.image_size, args.size, cache("train"), args.hide_top
     )
     held = {
         split: world_crop_set(
-            split, args.test, args.seed + 1, args.image_size, args.size, cache(split)
+            split, args.test, args.seed + 1, args.image_size, args.size, cache(split), args.hide_top
         )
         for split in ("test", "heldout")
     }
@@ -456,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     gen = torch.Generator().manual_seed(args.seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
-        model = AttributeClassifier(image_size=args.image_size)
+        model = AttributeClassifier(image_size=args.image_size, hide_top=args.hide_top)
     t1 = time.perf_counter()
     train_classifier(
         model, train, args.epochs, args.batch_size, args.lr, seed=args.seed, log_every=100

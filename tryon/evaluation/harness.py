@@ -95,7 +95,8 @@ class WorldSample:
     """One held-out world pair, as uint8 images and bool masks.
 
     ``prompt`` is what the method is asked (the dataset caption, or a paraphrase);
-    ``caption`` the dataset's own caption.
+    ``caption`` the dataset's own caption. ``judge_hidden`` is what a ``hide_top`` attribute
+    classifier's view greys (:func:`tryon.evaluation.classifiers.judge_hidden`).
     """
 
     split: str
@@ -111,6 +112,7 @@ class WorldSample:
     keypoints: np.ndarray
     regions: np.ndarray
     source_parsing: np.ndarray | None = None
+    judge_hidden: np.ndarray | None = None
 
     def analysis(self):
         """Ground-truth analysis of the *source* photo: keypoints, body regions and the
@@ -148,7 +150,7 @@ def world_samples(
     the method never sees: it gets the source's analysis and draws its own.
     """
     from tryon.data.dataset import WorldPairDataset
-    from tryon.evaluation.classifiers import judge_mask
+    from tryon.evaluation.classifiers import judge_hidden, judge_mask
 
     if split not in SPLITS:
         raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
@@ -179,6 +181,7 @@ def world_samples(
                 keypoints=np.asarray(b.keypoints, dtype=np.float32),
                 regions=np.asarray(b.regions),
                 source_parsing=np.asarray(a.parsing),
+                judge_hidden=judge_hidden(spec.category, b.parsing),
             )
         )
     return samples
@@ -379,18 +382,11 @@ def judge_hits(images: Sequence[np.ndarray], samples: Sequence[WorldSample], jud
         see :func:`second_colour_asked`), ``pattern`` and ``type`` (the attribute classifiers
         on the garment crop).
     """
-    from tryon.evaluation.classifiers import garment_crop
-
     if judges.classifier is None:
         raise ValueError("judge_hits needs the attribute classifiers")
     if len(images) != len(samples):
         raise ValueError(f"{len(images)} images for {len(samples)} samples")
-    size = judges.classifier.config.image_size
-    crops = [
-        garment_crop(image, s.agnostic_mask, s.keypoints, size)
-        for image, s in zip(images, samples, strict=True)
-    ]
-    pred = judges.classifier.predict(np.stack(crops))
+    pred = judges.classifier.predict(classifier_views(judges.classifier, images, samples))
     hits: dict[str, list[bool]] = {"colour": [], "second": [], "pattern": [], "type": []}
     for i, (image, s) in enumerate(zip(images, samples, strict=True)):
         votes = palette_votes(image, s.garment_mask, judges.palette)
@@ -400,6 +396,24 @@ def judge_hits(images: Sequence[np.ndarray], samples: Sequence[WorldSample], jud
         hits["pattern"].append(pred["pattern"][i] == s.attributes["pattern"])
         hits["type"].append(pred["type"][i] == s.attributes["type"])
     return {judge: np.array(v, dtype=bool) for judge, v in hits.items()}
+
+
+def classifier_views(classifier, images: Sequence[np.ndarray], samples) -> np.ndarray:
+    """``(N, S, S, 3)`` uint8: the attribute ``classifier``'s view of each image of a sample
+    (:func:`tryon.evaluation.classifiers.garment_crop` around the judges' mask, hiding
+    ``judge_hidden`` when the classifier was trained so)."""
+    from tryon.evaluation.classifiers import garment_crop
+
+    size = classifier.config.image_size
+    hide = bool(getattr(classifier.config, "hide_top", False))
+    return np.stack(
+        [
+            garment_crop(
+                image, s.agnostic_mask, s.keypoints, size, s.judge_hidden if hide else None
+            )
+            for image, s in zip(images, samples, strict=True)
+        ]
+    )
 
 
 def _mean(values) -> float | None:
@@ -511,18 +525,10 @@ def evaluate_split(
 
     # Attribute classifiers on the garment crops of results and ground truth.
     if judges.classifier is not None:
-        from tryon.evaluation.classifiers import HEADS, garment_crop
+        from tryon.evaluation.classifiers import HEADS
 
-        size = judges.classifier.config.image_size
-        res_crops = np.stack(
-            [
-                garment_crop(o.image, s.agnostic_mask, s.keypoints, size)
-                for o, s in zip(results, samples, strict=True)
-            ]
-        )
-        gt_crops = np.stack(
-            [garment_crop(s.target, s.agnostic_mask, s.keypoints, size) for s in samples]
-        )
+        res_crops = classifier_views(judges.classifier, [o.image for o in results], samples)
+        gt_crops = classifier_views(judges.classifier, [s.target for s in samples], samples)
         pred = judges.classifier.predict(res_crops)
         gt_pred = judges.classifier.predict(gt_crops)
         for head in HEADS:
