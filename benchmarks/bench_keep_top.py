@@ -38,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tryon.body import PARSING_INDEX  # noqa: E402
+from tryon.analysis.agnostic import kept_top  # noqa: E402
 from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
 
 
@@ -72,7 +72,7 @@ def render_both(pipe, samples, seed: int) -> dict[bool, list[np.ndarray]]:
 def top_pixels(pipe, sample) -> np.ndarray:
     """The top's pixels inside the model's mask: what keep-top pastes back."""
     model_mask = pipe.agnostic_mask(sample.analysis(), sample.category, for_model=True)
-    return model_mask & (sample.source_parsing == PARSING_INDEX["top"])
+    return model_mask & kept_top(sample.category, sample.source_parsing)
 
 
 def hide_top(samples, judges, images) -> dict[str, np.ndarray]:

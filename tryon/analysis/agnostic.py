@@ -235,6 +235,15 @@ def _lower_base(
     return base
 
 
+def kept_top(category: str, parsing: np.ndarray | None) -> np.ndarray | None:
+    """``(H, W)`` bool: the current top's pixels (garment ``parsing`` label ``top``) that a
+    ``lower`` garment goes under, since a top hangs over trousers and skirts; None for other
+    categories or without a parsing."""
+    if category != "lower" or parsing is None:
+        return None
+    return np.asarray(parsing) == PARSING_INDEX["top"]
+
+
 def agnostic_mask_from_regions(
     regions: np.ndarray,
     keypoints: np.ndarray,
@@ -314,6 +323,7 @@ def agnostic_mask_from_regions(
     if category == "lower":
         protected += LOWER_PROTECTED_REGIONS
     mask &= ~np.isin(regions, [REGION_INDEX[name] for name in protected])
-    if keep_top and category == "lower" and parsing is not None:
-        mask &= parsing != PARSING_INDEX["top"]
+    top = kept_top(category, parsing) if keep_top else None
+    if top is not None:
+        mask &= ~top
     return mask

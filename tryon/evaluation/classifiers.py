@@ -184,11 +184,9 @@ def judge_hidden(category: str, target_parsing: np.ndarray) -> np.ndarray | None
     """``(H, W)`` bool: the pixels a ``hide_top`` classifier's view greys for a world pair,
     the top over a ``lower`` garment (target parsing ``top``: it hangs over trousers and
     skirts, inside the waist band of :func:`judge_mask`); None for other categories."""
-    from tryon.body import PARSING_INDEX
+    from tryon.analysis.agnostic import kept_top
 
-    if category != "lower":
-        return None
-    return np.asarray(target_parsing) == PARSING_INDEX["top"]
+    return kept_top(category, target_parsing)
 
 
 def garment_crop(

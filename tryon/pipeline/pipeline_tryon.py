@@ -36,6 +36,7 @@ from diffusers.utils.torch_utils import randn_tensor
 from PIL import Image
 
 from tryon.analysis import PersonAnalysis
+from tryon.analysis.agnostic import kept_top
 from tryon.body import REGION_INDEX, check_category
 from tryon.models.layout import UNetInputLayout, layout_for
 from tryon.models.matcher import GarmentTextMatcher
@@ -400,12 +401,20 @@ class TryOnPipeline(DiffusionPipeline):
         keeps the top in: the model draws the waist band as it learnt to, under the top.
         """
         defaults = self.defaults
-        return analysis.agnostic_mask(
+        mask = analysis.agnostic_mask(
             check_category(category),
             dilation=_pick(mask_dilation, defaults.mask_dilation),
             skirt_flare=defaults.mask_skirt_flare,
-            keep_top=defaults.mask_keep_top and not for_model,
         )
+        return mask if for_model else self._less_kept_top(mask, analysis, category)
+
+    def _less_kept_top(
+        self, model_mask: np.ndarray, analysis: PersonAnalysis, category: str
+    ) -> np.ndarray:
+        """The model's mask less the top the recipe's ``mask_keep_top`` keeps (the last step
+        of :func:`tryon.analysis.agnostic_mask_from_regions` with ``keep_top``)."""
+        top = kept_top(category, analysis.parsing) if self.defaults.mask_keep_top else None
+        return model_mask if top is None else model_mask & ~top
 
     @torch.no_grad()
     def prepare(
@@ -445,7 +454,7 @@ class TryOnPipeline(DiffusionPipeline):
         # The model works on the mask it was trained on; the composite changes only `mask`
         # (the same, less a top it keeps: a hard edge there, the top lies over the garment).
         model_mask = self.agnostic_mask(analysis, category, mask_dilation=dilation, for_model=True)
-        mask = self.agnostic_mask(analysis, category, mask_dilation=dilation)
+        mask = self._less_kept_top(model_mask, analysis, category)
         if not mask.any():
             raise ValueError(f"the agnostic mask for category {category!r} is empty")
         size = (height, width)
