@@ -148,3 +148,24 @@ def test_two_people_use_the_largest_and_warn(analyzer, caplog) -> None:
 def test_bad_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="backend"):
         PersonAnalyzer(backend="openpose")
+
+
+def test_a_photo_of_a_top_over_trousers_gets_a_colour_parsing(analyzer) -> None:
+    """The whole photo path: MediaPipe's pose and regions, then the top found by colour."""
+    from tryon.analysis.agnostic import agnostic_mask_from_regions
+    from tryon.body import PARSING_INDEX
+    from tryon.evaluation.harness import world_samples
+
+    sample = world_samples("test", 2)[1]  # a top hanging over a lower garment
+    assert sample.category == "lower"
+    a = analyzer.analyse(sample.source)
+    assert a.backend == "mediapipe+colour" and a.parsing is not None
+    mask = agnostic_mask_from_regions(sample.regions, sample.keypoints, "lower")
+    kept = (a.parsing == PARSING_INDEX["top"]) & mask
+    true = (sample.source_parsing == PARSING_INDEX["top"]) & mask
+    assert (kept & true).sum() > 0.9 * kept.sum() and (kept & true).sum() > 0.5 * true.sum()
+    # keep_top then leaves the hem out of the lower mask.
+    assert not (a.agnostic_mask("lower", keep_top=True) & kept).any()
+    with PersonAnalyzer(colour_parsing=False) as plain:
+        b = plain.analyse(sample.source)
+    assert b.backend == "mediapipe" and b.parsing is None

@@ -69,3 +69,19 @@ def test_analyse_errors_are_one_line(tmp_path: Path, capsys) -> None:
     assert "missing.jpg" in capsys.readouterr().err
     assert main(["analyse", str(blank), "--out", str(tmp_path / "o"), "--dilation", "2"]) == 1
     assert "dilation" in capsys.readouterr().err
+
+
+def test_analyse_writes_the_colour_parsing_unless_told_not_to(tmp_path: Path) -> None:
+    from tryon.body import PARSING_INDEX
+    from tryon.evaluation.harness import world_samples
+
+    photo = tmp_path / "person.png"
+    Image.fromarray(world_samples("test", 2)[1].source).save(photo)  # a top over a skirt
+    assert main(["analyse", str(photo), "--out", str(tmp_path / "a")]) == 0
+    info = json.loads((tmp_path / "a" / "analysis.json").read_text())
+    assert info["backend"] == "mediapipe+colour" and info["parsing_png"] == "parsing"
+    parsing = PersonAnalysis.load(tmp_path / "a").parsing
+    assert (parsing == PARSING_INDEX["top"]).sum() > 1000
+    assert main(["analyse", str(photo), "--out", str(tmp_path / "b"), "--no-colour-parsing"]) == 0
+    info = json.loads((tmp_path / "b" / "analysis.json").read_text())
+    assert info["backend"] == "mediapipe" and info["parsing_png"] == "regions"

@@ -717,6 +717,29 @@ def test_recipe_keep_top_keeps_the_top_out_of_a_lower_render(person):
     )
 
 
+def test_a_photo_keeps_its_top_in_a_lower_try_on():
+    """From a photo alone (MediaPipe's analysis and the colour parsing, no SAM), the default
+    recipe leaves the top's hem over the skirt as it was."""
+    import dataclasses
+
+    from tryon.body import PARSING_INDEX
+    from tryon.evaluation.harness import world_samples
+    from tryon.pipeline.recipe import load_render_recipe
+
+    photo = world_samples("test", 2)[1].source  # a top hanging over a skirt
+    pipe = build_pipeline("tiny", text_encoder="bert-tiny", resolution=SIZE, seed=0)
+    pipe.set_progress_bar_config(disable=True)
+    pipe.apply_recipe(dataclasses.replace(load_render_recipe("default"), device="cpu"))
+    analysis = pipe.analyse(photo)
+    assert analysis.backend == "mediapipe+colour"
+    top = analysis.parsing == PARSING_INDEX["top"]
+    hem = top & pipe.agnostic_mask(analysis, "lower", for_model=True)
+    assert hem.sum() > 500  # the model's mask covers the hem; the composite keeps it
+    out = pipe(photo, "a red mini skirt", category="lower", num_inference_steps=2, output_type="np")
+    changed = np.any(out.images[0] != photo, axis=-1)
+    assert changed.sum() > 1000 and not (changed & top).any()
+
+
 def test_recipe_skirt_flare_widens_the_lower_mask_and_only_it(person):
     """`mask_skirt_flare` is the mask a model was trained on: 0 (default) draws the mask of
     before the skirt cone, bit for bit; 0.5 widens a lower mask below the hips, never an

@@ -21,6 +21,9 @@ def test_shipped_recipes_load(name):
     assert isinstance(recipe, RenderRecipe)
     assert recipe.weights == "weights/tryon-small"
     assert recipe.scheduler in SCHEDULER_NAMES
+    # Every shipped recipe keeps the person's top in a lower try-on (the other clothes stay
+    # as they were) and renders on the mask the shipped model was trained on.
+    assert recipe.mask_keep_top is True and recipe.mask_skirt_flare == 0
 
 
 def test_colour_recipe_guides_colour_and_pattern_and_the_others_do_not():

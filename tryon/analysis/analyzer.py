@@ -10,7 +10,9 @@ Steps (each documented in its module):
 3. optionally refine the person mask with SAM (:mod:`tryon.analysis.sam`);
 4. refuse a person shorter than ``min_person_height`` of the image (:class:`PersonTooSmallError`);
 5. parse body regions (:mod:`tryon.analysis.regions`) on a ``work_size`` copy and upsample;
-6. optionally segment the current garments with SAM into a garment parsing map.
+6. segment the current garments into a garment parsing map: with SAM when it is given
+   (:mod:`tryon.analysis.sam`), else by colour (:mod:`tryon.analysis.colour_parsing`: where
+   the top ends over the trousers or skirt; none when the two look alike).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import cv2
 import numpy as np
 
 from tryon.analysis import geometry
+from tryon.analysis.colour_parsing import colour_garment_parsing
 from tryon.analysis.errors import NoPersonFoundError, PersonTooSmallError
 from tryon.analysis.person import PersonAnalysis
 from tryon.analysis.regions import parse_regions
@@ -50,6 +53,10 @@ class PersonAnalyzer:
         sam_model_type: ``"vit_b"``, ``"vit_l"`` or ``"vit_h"`` (default ``"vit_b"``).
         sam_garments: with SAM, also segment the current upper and lower garments into
             ``PersonAnalysis.parsing`` (default ``True`` when a checkpoint is given).
+        colour_parsing: without SAM's garments, find the current top by colour
+            (:func:`tryon.analysis.colour_parsing.colour_garment_parsing`) into
+            ``PersonAnalysis.parsing`` (default ``True``), so a lower try-on keeps the top
+            (the render recipe's ``mask_keep_top``).
         work_size: longer side in pixels of the copy the models and region parsing run on
             (default 512); results are mapped back to the photo's full resolution.
         min_person_height: smallest accepted person height as a fraction of the image
@@ -65,6 +72,7 @@ class PersonAnalyzer:
         sam_model_type: str = "vit_b",
         *,
         sam_garments: bool = True,
+        colour_parsing: bool = True,
         work_size: int = 512,
         min_person_height: float = MIN_PERSON_HEIGHT,
         sam_refiner=None,
@@ -80,6 +88,7 @@ class PersonAnalyzer:
         self.work_size = int(work_size)
         self.min_person_height = float(min_person_height)
         self.sam_garments = bool(sam_garments)
+        self.colour_parsing = bool(colour_parsing)
         self.sam = sam_refiner
         if self.sam is None and sam_checkpoint is not None:
             from tryon.analysis.sam import SamRefiner
@@ -107,7 +116,9 @@ class PersonAnalyzer:
                 (anything :func:`tryon.io.load_image_array` reads).
 
         Returns:
-            The :class:`PersonAnalysis` (``backend`` is ``"mediapipe"`` or ``"mediapipe+sam"``).
+            The :class:`PersonAnalysis`. ``backend`` is ``"mediapipe"``, ``"mediapipe+sam"``
+            (SAM refined the masks and parsed the garments) or ``"mediapipe+colour"`` (the
+            garment parsing came from colour).
 
         Raises:
             NoPersonFoundError: nobody in the photo.
@@ -134,8 +145,13 @@ class PersonAnalyzer:
             )
         regions = self._regions(mask, detection)
         parsing = None
+        keypoints = detection.landmarks.keypoints
         if self.sam is not None and self.sam_garments:
-            parsing = self.sam.garment_parsing(photo, mask, regions, detection.landmarks.keypoints)
+            parsing = self.sam.garment_parsing(photo, mask, regions, keypoints)
+        elif self.colour_parsing:
+            parsing = colour_garment_parsing(photo, mask, regions, keypoints)
+            if parsing is not None:
+                backend += "+colour"
         return PersonAnalysis(
             image=photo,
             keypoints=detection.landmarks.keypoints,

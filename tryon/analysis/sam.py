@@ -26,6 +26,7 @@ import numpy as np
 
 from tryon.analysis import geometry
 from tryon.analysis.agnostic import agnostic_mask_from_regions
+from tryon.analysis.colour_parsing import parsing_from_regions
 from tryon.analysis.errors import MissingDependencyError
 from tryon.body import KEYPOINT_INDEX, PARSING_INDEX, REGION_INDEX
 
@@ -248,21 +249,7 @@ class SamRefiner:
         upper-garment mask ``top`` (sleeves included). An approximation: one-piece garments
         come out as top + bottom.
         """
-        region_to_parsing = np.zeros(256, dtype=np.uint8)
-        for region, label in (
-            ("hair", "hair"),
-            ("face", "face"),
-            ("neck", "neck"),
-            ("torso", "top"),
-            ("upper_arms", "arms"),
-            ("lower_arms", "arms"),
-            ("hands", "hands"),
-            ("upper_legs", "legs"),
-            ("lower_legs", "legs"),
-            ("feet", "feet"),
-        ):
-            region_to_parsing[REGION_INDEX[region]] = PARSING_INDEX[label]
-        parsing = region_to_parsing[regions]
+        parsing = parsing_from_regions(regions)
         bottom = self.garment_mask(image, person_mask, regions, keypoints, "lower")
         top = self.garment_mask(image, person_mask, regions, keypoints, "upper")
         parsing[bottom] = PARSING_INDEX["bottom"]

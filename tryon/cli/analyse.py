@@ -6,8 +6,9 @@ Writes into DIR (all PNGs the photo's size, written atomically):
 - ``image.png``: the photo as analysed (EXIF-rotated RGB);
 - ``person.png``: person mask, 0/255;
 - ``regions.png``: body regions as raw label ids (``tryon.body.REGION_LABELS``) in a palette PNG;
-- ``parsing.png``: the colourised parsing to look at (garment parsing when SAM found it, else
-  the body regions); its pixel values are label ids too, see ``"parsing_png"`` in the JSON;
+- ``parsing.png``: the colourised parsing to look at (the garment parsing when SAM or the
+  colour parsing found one, else the body regions); its pixel values are label ids too, see
+  ``"parsing_png"`` in the JSON;
 - ``agnostic-upper.png``, ``agnostic-lower.png``, ``agnostic-full.png``: 0/255 masks;
 - ``overlay.png``: the photo with the regions tinted and the skeleton drawn.
 """
@@ -52,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="vit_b",
         choices=["vit_b", "vit_l", "vit_h"],
         help="architecture of the SAM checkpoint (default vit_b)",
+    )
+    parser.add_argument(
+        "--no-colour-parsing",
+        dest="colour_parsing",
+        action="store_false",
+        help="without SAM, do not look for where the top ends by colour (no garment parsing)",
     )
     parser.add_argument(
         "--dilation",
@@ -123,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
             backend=args.backend,
             sam_checkpoint=args.sam_checkpoint,
             sam_model_type=args.sam_model_type,
+            colour_parsing=getattr(args, "colour_parsing", True),
         ) as analyzer,
     ):
         analysis = analyzer.analyse(photo)

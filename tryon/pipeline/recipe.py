@@ -65,9 +65,9 @@ class RenderRecipe:
             cone). It must be what the weights were trained with (``[data] skirt_flare``):
             the shipped model's is 0.
         mask_keep_top: for ``lower`` garments, keep the person's top exactly as it is when
-            the analysis has a garment parsing (SAM, or a world sample's): the model renders
-            on its usual mask and the photo's top is pasted back over the result, as a top
-            hangs over trousers and skirts. Optional, default False (the top's hem is
+            the analysis has a garment parsing (from colour, SAM or a world sample): the model
+            renders on its usual mask and the photo's top is pasted back over the result, as a
+            top hangs over trousers and skirts. Optional, default False (the top's hem is
             repainted); without a parsing it changes nothing. Needs no retraining.
         crop_margin: context around the garment region in the crop (fraction of its size).
         feather: composite edge width as a fraction of the crop box height.
