@@ -9,20 +9,24 @@ the top from the lower garment by their colours, with no model and no download:
 1. **Lines** from the pose: the waist line (:data:`~tryon.analysis.agnostic.WAIST_ABOVE_HIPS`
    of the shoulder-to-hip distance above the hips), the hips and the knees (or, without knees,
    a quarter of the person's height below the hips).
-2. **Seeds**: the *top* is the torso between :data:`TOP_SEED_FROM` of the way from the
-   shoulders to the hips and the waist line; the *lower garment* is the upper legs from
-   :data:`BOTTOM_SEED_FROM` of the way from the hips to the knees down to the knees. Each is
-   summarised by :data:`CLUSTERS` k-means colours in CIELAB (blurred, so a print's texture is
-   one colour family), so a striped top or a checked skirt keeps its two colours.
-3. **Separable?** Each seed pixel is classified by the nearer model (distance to the nearest
-   cluster centre). If more than :data:`MAX_CONFUSION` of either seed goes to the other
-   model, the two garments cannot be told apart by colour (a one-piece suit, navy on black):
-   no parsing is returned, and the try-on behaves as without one.
+2. **Colours**: the *top*'s are those of the torso between :data:`TOP_SEED_FROM` of the way
+   from the shoulders to the hips and the waist line; the *lower garment*'s are what the
+   thighs (hips to knees) show that is neither skin (the face's colours) nor within
+   :data:`SEPARATION` ΔE*ab of the top's (a long top covers the thighs' upper part, shorts
+   leave their lower part bare). Each is summarised by :data:`CLUSTERS` k-means colours in
+   CIELAB (blurred, so a print's texture is one colour family): a striped top or a checked
+   skirt keeps its two colours.
+3. **Separable?** If too little of either shows, or more than :data:`MAX_CONFUSION` of the
+   top's pixels are nearer the lower garment's colours, the two cannot be told apart by
+   colour (a navy suit, a one-piece jumpsuit): no parsing is returned, and the try-on behaves
+   as without one.
 4. **The hem**: between the waist line and :data:`~tryon.analysis.agnostic.LONG_TOP_EXTENT`
-   of the way from the hips to the knees (the longest top the upper mask allows), a torso or
-   upper-leg pixel is the top's when it is nearer the top's colours by at least
-   :data:`MARGIN` ΔE*ab; small specks are closed and opened away, and in each column the top
-   runs down from the waist line to its first gap. A top that is tucked in ends at the waist.
+   of the way from the hips to the knees (the longest top the upper mask allows), a person
+   pixel (not an arm or a hand) is the top's when it is not skin and is nearer the top's
+   colours by at least :data:`MARGIN` ΔE*ab; specks are closed and opened away, vertical
+   gaps up to :data:`GAP` of the person's height (a fold, a pocket) closed, and in each
+   column the top runs down from the waist line to its first gap (an arm or a hand in front
+   of it is none). A top that is tucked in ends at the waist.
 
 The result is a parsing map (:data:`tryon.body.PARSING_LABELS`): skin and hair from the body
 regions, ``top`` for the torso above the waist plus the hem found, ``bottom`` for the rest of
@@ -53,14 +57,11 @@ logger = logging.getLogger(__name__)
 #: The top's seed starts this fraction of the way from the shoulders to the hips (below the
 #: neckline, where skin shows).
 TOP_SEED_FROM = 0.3
-#: The lower garment's seed starts this fraction of the way from the hips to the knees: below
-#: the longest top (:data:`~tryon.analysis.agnostic.LONG_TOP_EXTENT`).
-BOTTOM_SEED_FROM = 0.5
 #: k-means colours per garment.
 CLUSTERS = 4
 #: A pixel joins the top when it is at least this much nearer (ΔE*ab) the top's colours.
 MARGIN = 3.0
-#: Largest share of either seed classified as the other garment for the two to count as
+#: Largest share of the top's seed nearer the lower garment's colours for the two to count as
 #: separable by colour.
 MAX_CONFUSION = 0.1
 #: ΔE*ab from every top colour a thigh pixel must be to describe the lower garment.
