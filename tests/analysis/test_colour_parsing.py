@@ -115,3 +115,25 @@ def test_parsing_from_regions_maps_every_region():
     assert parsing[0, REGION_INDEX["upper_legs"]] == PARSING_INDEX["legs"]
     assert parsing[0, REGION_INDEX["hands"]] == PARSING_INDEX["hands"]
     assert parsing[0, 0] == 0 and (parsing[0, 1:] != 0).all()
+
+
+def test_a_large_photo_is_parsed_at_work_size_and_mapped_back(lower_pairs):
+    """A photo 4x the work size gets the parsing of its 512-pixel copy, at its own size."""
+    import cv2
+
+    s = next(p for p in lower_pairs if _estimate(p) is not None)
+    small = colour_garment_parsing(s.source, _person(s), s.regions, s.keypoints) == TOP
+
+    def up(a, interpolation=cv2.INTER_NEAREST):
+        return cv2.resize(a, None, fx=4, fy=4, interpolation=interpolation)
+
+    keypoints = s.keypoints.copy()
+    keypoints[:, :2] *= 4
+    person = up(_person(s).astype(np.uint8)) > 0
+    big = colour_garment_parsing(
+        up(s.source, cv2.INTER_LINEAR), person, up(s.regions.astype(np.uint8)), keypoints
+    )
+    assert big.shape == person.shape
+    top, expected = big == TOP, up(small.astype(np.uint8)) > 0
+    assert (top & expected).sum() / (top | expected).sum() > 0.95
+    assert not (top & ~person).any()

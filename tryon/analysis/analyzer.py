@@ -154,7 +154,7 @@ class PersonAnalyzer:
                 backend += "+colour"
         return PersonAnalysis(
             image=photo,
-            keypoints=detection.landmarks.keypoints,
+            keypoints=keypoints,
             person_mask=mask,
             regions=regions,
             parsing=parsing,
