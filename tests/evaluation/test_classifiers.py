@@ -182,3 +182,31 @@ def test_judge_mask_keeps_the_classifiers_view_when_the_pipeline_mask_widens():
         sample.agnostic_mask,
         judge_mask(b.regions, b.keypoints, spec.category, a.parsing, b.parsing),
     )
+
+
+def test_training_command_writes_a_loadable_judge_and_init_seed_changes_only_the_init(tmp_path):
+    """`python -m tryon.evaluation.classifiers` end to end on a few pairs: the folder loads,
+    its metrics record both seeds, the same seeds give the same weights and another
+    ``--init-seed`` (same data) other weights."""
+    import json
+
+    import torch
+    from safetensors.torch import load_file
+
+    from tryon.evaluation.classifiers import load_classifier, main
+
+    common = ["--train", "12", "--test", "4", "--epochs", "1", "--batch-size", "4"]
+    common += ["--image-size", "32", "--size", "128", "96", "--cache", str(tmp_path / "cache")]
+    for name, extra in (("a", []), ("b", []), ("c", ["--init-seed", "7"])):
+        assert main([*common, "--out", str(tmp_path / name), *extra]) == 0
+    metrics = json.loads((tmp_path / "c" / "metrics.json").read_text())
+    assert metrics["seed"] == 0 and metrics["init_seed"] == 7
+    assert "init and batch order seed 7" in (tmp_path / "c" / "README.md").read_text()
+    assert load_classifier(tmp_path / "a").config.image_size == 32
+
+    def weights(name):
+        return load_file(str(tmp_path / name / "diffusion_pytorch_model.safetensors"))
+
+    a, b, c = weights("a"), weights("b"), weights("c")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert any(not torch.equal(a[k], c[k]) for k in a)

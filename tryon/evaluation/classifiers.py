@@ -358,26 +358,29 @@ def train_classifier(
     model.train()
     losses: list[float] = []
     step = 0
-    for epoch in range(epochs):
-        order = torch.randperm(len(train), generator=gen)
-        for start in range(0, len(train), batch_size):
-            idx = order[start : start + batch_size]
-            x = _augment(x_all[idx], gen) if augment else x_all[idx]
-            logits = model(x)
-            loss = sum(
-                F.cross_entropy(logits[h], y_all[h][idx], ignore_index=IGNORE)
-                if (y_all[h][idx] != IGNORE).any()
-                else logits[h].sum() * 0.0
-                for h in HEADS
-            )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            losses.append(float(loss.detach()))
-            step += 1
-            if log_every and step % log_every == 0:
-                logger.info("epoch %d step %d/%d loss %.4f", epoch, step, steps, losses[-1])
+    # Dropout draws from the global generator: seed it too, so that a run repeats exactly.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for epoch in range(epochs):
+            order = torch.randperm(len(train), generator=gen)
+            for start in range(0, len(train), batch_size):
+                idx = order[start : start + batch_size]
+                x = _augment(x_all[idx], gen) if augment else x_all[idx]
+                logits = model(x)
+                loss = sum(
+                    F.cross_entropy(logits[h], y_all[h][idx], ignore_index=IGNORE)
+                    if (y_all[h][idx] != IGNORE).any()
+                    else logits[h].sum() * 0.0
+                    for h in HEADS
+                )
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                losses.append(float(loss.detach()))
+                step += 1
+                if log_every and step % log_every == 0:
+                    logger.info("epoch %d step %d/%d loss %.4f", epoch, step, steps, losses[-1])
     model.eval()
     return losses
 
