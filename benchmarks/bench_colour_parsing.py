@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tryon.analysis.colour_parsing import colour_garment_parsing, estimate_top  # noqa: E402
 from tryon.body import PARSING_INDEX  # noqa: E402
 from tryon.evaluation.harness import world_samples  # noqa: E402
+from tryon.evaluation.metrics import masked_l1  # noqa: E402
 
 TOP = PARSING_INDEX["top"]
 
@@ -74,8 +75,8 @@ def summary(rows: list[dict]) -> str:
 
 
 def l1(image: np.ndarray, target: np.ndarray, where: np.ndarray) -> float:
-    diff = np.abs(image.astype(np.float32) - target.astype(np.float32)).mean(axis=-1)
-    return float(diff[where].mean() / 255.0) if where.any() else 0.0
+    """``tryon eval``'s L1 over ``where``; 0 for an empty region (a pair without a hem)."""
+    return masked_l1(image, target, where) or 0.0
 
 
 def save_figure(path: Path, samples, analyses, renders, pipe, rows: int = 4) -> None:

@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tryon.analysis.agnostic import kept_top  # noqa: E402
 from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
+from tryon.evaluation.metrics import masked_l1  # noqa: E402
 
 
 def render_both(pipe, samples, seed: int) -> dict[bool, list[np.ndarray]]:
@@ -95,8 +96,8 @@ def hide_top(samples, judges, images) -> dict[str, np.ndarray]:
 
 
 def l1(image: np.ndarray, target: np.ndarray, where: np.ndarray) -> float:
-    diff = np.abs(image.astype(np.float32) - target.astype(np.float32)).mean(axis=-1)
-    return float(diff[where].mean() / 255.0) if where.any() else 0.0
+    """``tryon eval``'s L1 over ``where``; 0 for an empty region (a pair without a hem)."""
+    return masked_l1(image, target, where) or 0.0
 
 
 def main(argv=None) -> int:
