@@ -86,11 +86,32 @@ def test_a_tucked_in_top_ends_at_the_waist(lower_pairs):
     assert (_estimate(s) & rows).sum() > 200
 
 
-def test_no_shoulders_or_hips_no_parsing(lower_pairs):
+@pytest.mark.parametrize("hidden", ["hip", "shoulder"])
+def test_no_shoulders_or_hips_no_parsing(lower_pairs, hidden):
     s = lower_pairs[0]
     keypoints = s.keypoints.copy()
-    keypoints[[KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"]], 2] = 0.0
+    keypoints[[KEYPOINT_INDEX[f"left_{hidden}"], KEYPOINT_INDEX[f"right_{hidden}"]], 2] = 0.0
     assert estimate_top(s.source, _person(s), s.regions, keypoints) is None
+
+
+def test_upside_down_pose_no_parsing(lower_pairs):
+    s = lower_pairs[0]
+    keypoints = s.keypoints.copy()
+    for side in ("left", "right"):  # hips drawn above the shoulders
+        hip, shoulder = KEYPOINT_INDEX[f"{side}_hip"], KEYPOINT_INDEX[f"{side}_shoulder"]
+        keypoints[[hip, shoulder], 1] = keypoints[[shoulder, hip], 1]
+    assert estimate_top(s.source, _person(s), s.regions, keypoints) is None
+
+
+def test_without_knees_the_hem_is_still_found(lower_pairs):
+    """Knees out of the photo: the thighs are taken as a quarter of the height below the hips."""
+    s = next(p for p in lower_pairs if _estimate(p) is not None)
+    keypoints = s.keypoints.copy()
+    keypoints[[KEYPOINT_INDEX["left_knee"], KEYPOINT_INDEX["right_knee"]], 2] = 0.0
+    top = estimate_top(s.source, _person(s), s.regions, keypoints)
+    assert top is not None
+    est, gt = _kept(s, top)
+    assert (est & gt).sum() > 0.95 * est.sum() and (est & gt).sum() > 0.5 * gt.sum()
 
 
 def test_the_parsing_labels_top_bottom_and_skin(lower_pairs):
