@@ -4,7 +4,7 @@
 top ends. A world sample knows it exactly; a photo analysed with MediaPipe did not, until
 :mod:`tryon.analysis.colour_parsing` found it by colour. For the ``lower`` pairs among the
 first ``--n`` of each split, this analyses the *source image as a photo* (MediaPipe's pose and
-regions, then the colour parsing, as ``tryon render PHOTO`` does) and reports:
+regions, then the colour parsing, as ``tryon render --person PHOTO`` does) and reports:
 
 * **found**: the pairs that got a parsing (the others: the top and the lower garment look
   alike, or too little of either shows), and the milliseconds the colour parsing took;
