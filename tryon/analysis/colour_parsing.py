@@ -192,8 +192,7 @@ def estimate_top(
     shape = regions.shape
     torso = person & (regions == REGION_INDEX["torso"])
     thighs = person & (regions == REGION_INDEX["upper_legs"])
-    # Arms and hands lie in front of the top: never its pixels, but no gap in it either.
-    in_front = np.isin(regions, [REGION_INDEX[r] for r in IN_FRONT])
+    in_front = _in_front(regions)
 
     rgb = np.ascontiguousarray(image[..., :3], dtype=np.float32) / 255.0
     lab = cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab), (0, 0), max(0.5, BLUR * height))
@@ -254,6 +253,12 @@ def estimate_top(
     return top
 
 
+def _in_front(regions: np.ndarray) -> np.ndarray:
+    """``(H, W)`` bool: the arms and hands, which lie in front of the top (never its pixels,
+    but no gap in it either)."""
+    return np.isin(regions, [REGION_INDEX[r] for r in IN_FRONT])
+
+
 def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
@@ -289,7 +294,7 @@ def colour_garment_parsing(
         top = None
         if small_top is not None:
             top = cv2.resize(small_top.astype(np.uint8), (width, height), cv2.INTER_NEAREST) > 0
-            top &= person & ~np.isin(regions, [REGION_INDEX[r] for r in IN_FRONT])
+            top &= person & ~_in_front(regions)
     else:
         top = estimate_top(image, person, regions, keypoints)
     if top is None:
