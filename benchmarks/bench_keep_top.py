@@ -39,7 +39,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tryon.analysis.agnostic import kept_top  # noqa: E402
-from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
+from tryon.evaluation.harness import (  # noqa: E402
+    build_judges,
+    classifier_views,
+    judge_hits,
+    world_samples,
+)
 from tryon.evaluation.metrics import masked_l1  # noqa: E402
 
 
@@ -79,14 +84,8 @@ def top_pixels(pipe, sample) -> np.ndarray:
 def hide_top(samples, judges, images) -> dict[str, np.ndarray]:
     """The classifiers' verdicts with the top greyed in their view, the crop box unchanged
     (the view of a ``hide_top`` classifier: ``garment_crop(..., hidden=judge_hidden)``)."""
-    from tryon.evaluation.classifiers import garment_crop
-
-    size = judges.classifier.config.image_size
-    crops = [
-        garment_crop(image, s.agnostic_mask, s.keypoints, size, s.judge_hidden)
-        for image, s in zip(images, samples, strict=True)
-    ]
-    pred = judges.classifier.predict(np.stack(crops))
+    views = classifier_views(judges.classifier, images, samples, hide_top=True)
+    pred = judges.classifier.predict(views)
     return {
         judge: np.array(
             [p == s.attributes[judge] for p, s in zip(pred[judge], samples, strict=True)]

@@ -398,14 +398,16 @@ def judge_hits(images: Sequence[np.ndarray], samples: Sequence[WorldSample], jud
     return {judge: np.array(v, dtype=bool) for judge, v in hits.items()}
 
 
-def classifier_views(classifier, images: Sequence[np.ndarray], samples) -> np.ndarray:
+def classifier_views(
+    classifier, images: Sequence[np.ndarray], samples, hide_top: bool | None = None
+) -> np.ndarray:
     """``(N, S, S, 3)`` uint8: the attribute ``classifier``'s view of each image of a sample
     (:func:`tryon.evaluation.classifiers.garment_crop` around the judges' mask, hiding
-    ``judge_hidden`` when the classifier was trained so)."""
+    ``judge_hidden`` when the classifier was trained so, or as ``hide_top`` says)."""
     from tryon.evaluation.classifiers import garment_crop
 
     size = classifier.config.image_size
-    hide = bool(getattr(classifier.config, "hide_top", False))
+    hide = bool(getattr(classifier.config, "hide_top", False)) if hide_top is None else hide_top
     return np.stack(
         [
             garment_crop(
