@@ -190,6 +190,12 @@ def _upper_base(regions: np.ndarray, keypoints: np.ndarray, height: float) -> np
     return base
 
 
+def waist_line(hip_y: float, shoulder_y: float) -> float:
+    """The row of the waist line: :data:`WAIST_ABOVE_HIPS` of the shoulder-to-hip distance
+    above the hips (rows in pixels, y grows downwards). A lower mask reaches up to it."""
+    return hip_y - WAIST_ABOVE_HIPS * max(hip_y - shoulder_y, 0.0)
+
+
 def _lower_base(
     regions: np.ndarray, keypoints: np.ndarray, height: float, flare: float
 ) -> np.ndarray:
@@ -201,7 +207,7 @@ def _lower_base(
     shoulders = _pair(keypoints, "shoulder")
     if shoulders is not None:
         shoulder_y = float(min(shoulders[0][1], shoulders[1][1]))
-        waist_y = hip_y - WAIST_ABOVE_HIPS * max(hip_y - shoulder_y, 0.0)
+        waist_y = waist_line(hip_y, shoulder_y)
     else:
         waist_y = hip_y - 0.06 * height
     top = int(np.clip(np.floor(waist_y), 0, regions.shape[0]))

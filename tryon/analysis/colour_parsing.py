@@ -46,11 +46,7 @@ import cv2
 import numpy as np
 
 from tryon.analysis import geometry
-from tryon.analysis.agnostic import (
-    LONG_TOP_EXTENT,
-    WAIST_ABOVE_HIPS,
-    person_height,
-)
+from tryon.analysis.agnostic import LONG_TOP_EXTENT, person_height, waist_line
 from tryon.body import KEYPOINT_INDEX, PARSING_INDEX, REGION_INDEX
 
 logger = logging.getLogger(__name__)
@@ -138,7 +134,7 @@ class BodyLines:
         knee = _y(keypoints, "knee")
         if knee is None or knee <= hip:
             knee = hip + 0.25 * height
-        return cls(shoulder, hip - WAIST_ABOVE_HIPS * (hip - shoulder), hip, knee)
+        return cls(shoulder, waist_line(hip, shoulder), hip, knee)
 
 
 def _rows(shape: tuple[int, int], start: float, stop: float) -> np.ndarray:
