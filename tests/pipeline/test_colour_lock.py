@@ -69,6 +69,15 @@ def test_lab_round_trip():
     assert np.abs(lab_to_rgb(rgb_to_lab(rgb)).astype(int) - rgb).max() <= 1
 
 
+def test_colour_conversions_take_no_pixels():
+    """A lock that finds a base colour but moves no pixel (every weight 0) converts an empty
+    selection: OpenCV refuses empty input, the conversions must not."""
+    assert rgb_to_lab(np.zeros((0, 3), np.uint8)).shape == (0, 3)
+    empty = lab_to_rgb(np.zeros((0, 3), np.float32))
+    assert empty.shape == (0, 3) and empty.dtype == np.uint8
+    assert rgb_to_lab(np.zeros((4, 0, 3), np.uint8)).shape == (4, 0, 3)
+
+
 def garment_scene(base_rgb=(160, 35, 45), skin_rgb=(200, 150, 120)):
     """A 60x60 scene: grey background, a shaded garment of ``base_rgb`` (L* ramp of +-6) with
     white stripes, and a skin patch, all inside the region but the background."""

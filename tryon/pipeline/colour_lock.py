@@ -85,12 +85,16 @@ _HEX = re.compile(r"^#([0-9a-fA-F]{6})$")
 def rgb_to_lab(image: np.ndarray) -> np.ndarray:
     """uint8 sRGB ``(..., 3)`` -> float32 CIELAB ``(..., 3)`` (L* in ``[0, 100]``)."""
     rgb = np.asarray(image, dtype=np.float32).reshape(-1, 1, 3) / 255.0
+    if rgb.size == 0:  # OpenCV refuses empty input; no pixels, no colours
+        return rgb.reshape(np.shape(image))
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).reshape(np.shape(image))
 
 
 def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     """float CIELAB ``(..., 3)`` -> uint8 sRGB ``(..., 3)`` (out-of-gamut values clipped)."""
     lab = np.asarray(lab, dtype=np.float32)
+    if lab.size == 0:  # OpenCV refuses empty input: a lock that moves no pixel writes none
+        return np.zeros(lab.shape, dtype=np.uint8)
     rgb = cv2.cvtColor(lab.reshape(-1, 1, 3), cv2.COLOR_Lab2RGB).reshape(lab.shape)
     return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
 
