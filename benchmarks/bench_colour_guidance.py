@@ -96,6 +96,40 @@ def cell(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def judged_rows(hits: list[dict[str, np.ndarray]], two: np.ndarray) -> list[dict]:
+    """Per setting, from its :func:`~tryon.evaluation.harness.judge_hits`: each judge's rate
+    (colour also on one- and two-colour prompts; the print's colour on two-colour prompts)
+    and the pairs gained and lost against the first setting, with a sign test."""
+    reference = hits[0]
+    rows = []
+    for h in hits:
+        row = {
+            "colour": float(h["colour"].mean()),
+            "colour_one": rate(h["colour"][~two]),
+            "colour_two": rate(h["colour"][two]),
+            "second": rate(h["second"][two]),  # of the prompts naming a print's colour
+            "pattern": float(h["pattern"].mean()),
+            "type": float(h["type"].mean()),
+        }
+        for j in JUDGES:
+            gained = int((h[j] & ~reference[j]).sum())
+            lost = int((~h[j] & reference[j]).sum())
+            row.update(
+                {f"{j}_gained": gained, f"{j}_lost": lost, f"{j}_p": sign_test(gained, lost)}
+            )
+        rows.append(row)
+    return rows
+
+
+def judge_cells(row: dict) -> tuple[str, ...]:
+    """A :func:`judged_rows` row's ``rate (+gained/-lost, p)`` cell per judge of
+    :data:`JUDGES`."""
+    return tuple(
+        f"{cell(row[j])} (+{row[f'{j}_gained']}/-{row[f'{j}_lost']}, {row[f'{j}_p']:.2g})"
+        for j in JUDGES
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=120, help="validation pairs (default 120)")
@@ -137,31 +171,17 @@ def main() -> None:
 
     judges = build_judges(fid=False)
     hits = {scale: judge_hits(renders[scale], samples, judges) for scale in scales}
-    reference = hits[scales[0]]
-    rows = []
-    for scale in scales:
-        h = hits[scale]
-        row = {
+    rows = [
+        {
             "scale": scale[0],
             "pattern_scale": scale[1],
             "print_colour_scale": scale[2],
             "stop": scale[3],
             "label": label(scale),
-            "colour": float(h["colour"].mean()),
-            "colour_one": rate(h["colour"][~two]),
-            "colour_two": rate(h["colour"][two]),
-            "second": rate(h["second"][two]),  # of the prompts naming a print's colour
-            "pattern": float(h["pattern"].mean()),
-            "type": float(h["type"].mean()),
+            **row,
         }
-        for j in JUDGES:
-            gained = int((h[j] & ~reference[j]).sum())
-            lost = int((~h[j] & reference[j]).sum())
-            row.update(
-                {f"{j}_gained": gained, f"{j}_lost": lost, f"{j}_p": sign_test(gained, lost)}
-            )
-        rows.append(row)
-
+        for scale, row in zip(scales, judged_rows([hits[s] for s in scales], two), strict=True)
+    ]
     print(
         f"# Attribute guidance: sweep ({len(samples)} validation pairs"
         f"{' naming a print colour, of the first ' + str(args.n) if args.two_colour else ''}, "
@@ -178,10 +198,7 @@ def main() -> None:
     )
     print("|---|---|---:|---:|---|---|---|")
     for r in rows:
-        colour, second, pattern, type_ = (
-            f"{cell(r[j])} (+{r[f'{j}_gained']}/-{r[f'{j}_lost']}, {r[f'{j}_p']:.2g})"
-            for j in JUDGES
-        )
+        colour, second, pattern, type_ = judge_cells(r)
         print(
             f"| {r['label']} | {colour} "
             f"| {cell(r['colour_one'])} | {cell(r['colour_two'])} | {second} | {pattern} "

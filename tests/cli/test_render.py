@@ -229,6 +229,27 @@ def test_render_rejects_a_bad_garment_colour(
     assert not out.exists()
 
 
+def test_render_colour_prior_flag(weights, analysis_dir, tmp_path, capsys):
+    """--colour-prior sets the prior's strength (at 1 a render differs from 0, off); a
+    negative or non-finite one is refused before any work, naming the flag."""
+    images = {}
+    for value in ("0", "1"):
+        out = tmp_path / f"prior-{value}.png"
+        args = ["render", "--analysis", str(analysis_dir), "--prompt", "a red shirt"]
+        args += ["--out", str(out), "--weights", str(weights), "--steps", "2"]
+        args += ["--no-colour-lock", "--colour-prior", value]
+        assert main(args) == 0
+        images[value] = np.asarray(Image.open(out))
+    assert not np.array_equal(images["0"], images["1"])
+    for value in ("-0.5", "nan", "inf"):
+        out = tmp_path / "bad.png"
+        args = ["render", "--analysis", str(analysis_dir), "--prompt", "a red shirt"]
+        args += ["--out", str(out), "--weights", str(weights), "--colour-prior", value]
+        assert main(args) != 0
+        assert "--colour-prior must be >= 0" in capsys.readouterr().err
+        assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("attribute", "prompt"),
     [

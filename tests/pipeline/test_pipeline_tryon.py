@@ -103,9 +103,10 @@ def test_prepared_person_reused_gives_same_result(tiny_pipe, person):
 
 
 def test_prompt_embeds_equal_prompt(tiny_pipe, person):
-    # Embeddings carry no words, so no colour to lock to: compare with the lock off.
+    # Embeddings carry no words, so no colour to lock to or start from: compare with the lock
+    # and the colour prior off.
     embeds = tiny_pipe.encode_prompt([PROMPT])
-    a = run(tiny_pipe, person, colour_lock=False).images[0]
+    a = run(tiny_pipe, person, colour_lock=False, colour_prior=0).images[0]
     b = tiny_pipe(
         person,
         prompt_embeds=embeds,
@@ -325,6 +326,11 @@ def test_background_restore_acts_on_the_clean_plate_only(tiny_pipe, person, monk
     assert (off[plate] != person.image[plate]).any()  # the untrained model did change them
 
 
+def run_lock(*args, **kw):
+    """:func:`run` with the colour prior off, so that renders differ by the lock alone."""
+    return run(*args, colour_prior=0, **kw)
+
+
 def test_colour_lock_shifts_the_render_off_the_plate_only(tiny_pipe, person):
     """An explicit garment colour near the render's dominant colour moves the pixels near it
     towards that colour, inside the mask and off the clean plate, and nothing else."""
@@ -332,11 +338,11 @@ def test_colour_lock_shifts_the_render_off_the_plate_only(tiny_pipe, person):
 
     prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
     region = prepared.mask & ~prepared.plate
-    off = run(tiny_pipe, prepared, colour_lock=False).images[0]
+    off = run_lock(tiny_pipe, prepared, colour_lock=False).images[0]
     pixels = rgb_to_lab(off[region])
     base = base_colour(pixels, np.median(pixels, axis=0), search=200.0)
     target_rgb = lab_to_rgb(base + np.array([0.0, 12.0, -8.0], np.float32))
-    on = run(tiny_pipe, prepared, garment_colour=tuple(int(v) for v in target_rgb)).images[0]
+    on = run_lock(tiny_pipe, prepared, garment_colour=tuple(int(v) for v in target_rgb)).images[0]
     np.testing.assert_array_equal(on[~region], off[~region])
     assert (on[region] != off[region]).any()
     # Pixels move along (target - base) for the base the lock finds, by at most STRENGTH of
@@ -360,14 +366,16 @@ def test_colour_lock_follows_the_prompt(tiny_pipe, person):
     prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
     plain = "a linen shirt with short sleeves"
     np.testing.assert_array_equal(
-        run(tiny_pipe, prepared, plain, colour_lock=True).images[0],
-        run(tiny_pipe, prepared, plain, colour_lock=False).images[0],
+        run_lock(tiny_pipe, prepared, plain, colour_lock=True).images[0],
+        run_lock(tiny_pipe, prepared, plain, colour_lock=False).images[0],
     )
     prompts = [PROMPT, PROMPT]
-    named = run(tiny_pipe, prepared, prompts, colour_lock=True).images
-    explicit = run(tiny_pipe, prepared, prompts, colour_lock=False, garment_colour="red").images
-    unlocked = run(tiny_pipe, prepared, prompts, colour_lock=False).images
-    mixed = run(tiny_pipe, prepared, prompts, garment_colour=[None, "red"]).images
+    named = run_lock(tiny_pipe, prepared, prompts, colour_lock=True).images
+    explicit = run_lock(
+        tiny_pipe, prepared, prompts, colour_lock=False, garment_colour="red"
+    ).images
+    unlocked = run_lock(tiny_pipe, prepared, prompts, colour_lock=False).images
+    mixed = run_lock(tiny_pipe, prepared, prompts, garment_colour=[None, "red"]).images
     assert not np.array_equal(named[0], unlocked[0])  # the lock found red and acted
     np.testing.assert_array_equal(named[0], explicit[0])
     np.testing.assert_array_equal(mixed[0], unlocked[0])

@@ -72,6 +72,11 @@ def test_unknown_key_and_bad_values_are_refused(tmp_path):
         bad.write_text(text.replace("guidance_stop = 0.8", f"guidance_stop = {stop}"))
         with pytest.raises(RecipeError, match="guidance_stop"):
             load_render_recipe(bad)
+    prior_line = next(x for x in text.splitlines() if x.startswith("colour_prior = "))
+    for prior, error in (("-1.0", "colour_prior must be >= 0"), ('"1"', "colour_prior")):
+        bad.write_text(text.replace(prior_line, f"colour_prior = {prior}"))
+        with pytest.raises(RecipeError, match=error):
+            load_render_recipe(bad)
     bad.write_text(text.replace("guidance_scale = 5.0", "guidance_scale = -1.0"))
     with pytest.raises(RecipeError, match="guidance_scale must be a finite number >= 0"):
         load_render_recipe(bad)

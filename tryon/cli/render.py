@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -81,6 +82,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="lock the garment to this colour instead: a palette name, '#RRGGBB' or 'R,G,B'",
     )
+    parser.add_argument(
+        "--colour-prior",
+        type=float,
+        metavar="K",
+        default=None,
+        help="start sampling from noise around the asked colour, at this strength (0 = off; "
+        "default: the recipe's)",
+    )
     parser.add_argument("--rerank", type=int, default=None, help="best of N by matcher score")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(func=run)
@@ -101,6 +110,10 @@ def run(args: argparse.Namespace) -> int:
     if out_path.parent.exists() and not out_path.parent.is_dir():
         raise CliError(f"cannot write {out_path}: {out_path.parent} is not a folder")
     garment_colour = _garment_colour(args.garment_colour)
+    if args.colour_prior is not None and not (
+        math.isfinite(args.colour_prior) and args.colour_prior >= 0
+    ):
+        raise CliError(f"--colour-prior must be >= 0, got {args.colour_prior}")
     person = args.person
     if person is not None and not Path(person).is_file():
         raise CliError(f"person photo {person} does not exist")
@@ -135,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         restore_background=args.restore_background,
         colour_lock=args.colour_lock,
         garment_colour=garment_colour,
+        colour_prior=args.colour_prior,
         generator=torch.Generator().manual_seed(seed),
         **size,
     )

@@ -50,6 +50,7 @@ from tryon.pipeline.colour_lock import (
     parse_colour,
     skin_tone,
 )
+from tryon.pipeline.colour_prior import add_colour_prior, check_colour_prior, colour_latent
 from tryon.pipeline.composite import clean_plate, composite, feather_mask, restore_background
 from tryon.pipeline.conditioning import (
     AGNOSTIC_FILL,
@@ -529,6 +530,7 @@ class TryOnPipeline(DiffusionPipeline):
         restore_background,
         colour_lock,
         garment_colour,
+        colour_prior,
         output_type,
         generator,
         callback_on_step_end,
@@ -656,6 +658,7 @@ class TryOnPipeline(DiffusionPipeline):
                     parse_colour(value)
         elif garment_colour is not None:
             parse_colour(garment_colour)
+        check_colour_prior(colour_prior)
         if output_type not in OUTPUT_TYPES:
             raise ValueError(
                 f"output_type must be one of {list(OUTPUT_TYPES)}, got {output_type!r}"
@@ -705,6 +708,7 @@ class TryOnPipeline(DiffusionPipeline):
         restore_background: bool | None = None,
         colour_lock: bool | None = None,
         garment_colour=None,
+        colour_prior: float | None = None,
         height: int | None = None,
         width: int | None = None,
         output_type: str = "pil",
@@ -750,6 +754,11 @@ class TryOnPipeline(DiffusionPipeline):
                 ``colour_lock`` says: a palette name, ``"#RRGGBB"`` or an ``(r, g, b)`` triple
                 (a shop's SKU colour), or a list with one such entry (or None: no lock) per
                 prompt. A print colour the prompt names is locked too.
+            colour_prior: start the sampler from noise around a garment of the asked colour
+                (``garment_colour``, else the colour the prompt names), ``>= 0``: the
+                forward process of a flat garment of that colour inside the mask, times this
+                (default: recipe; :mod:`tryon.pipeline.colour_prior`). 0 = off; a prompt
+                that names no colour starts from plain noise.
             rerank: render this many candidates per prompt and keep the
                 ``num_images_per_prompt`` with the highest matcher score (0/1 = off).
             height, width: working size, multiples of :attr:`size_multiple`.
@@ -784,6 +793,7 @@ class TryOnPipeline(DiffusionPipeline):
         rerank = _pick(rerank, defaults.rerank)
         restore_background = _pick(restore_background, defaults.restore_background)
         colour_lock = _pick(colour_lock, defaults.colour_lock)
+        colour_prior = _pick(colour_prior, defaults.colour_prior)
         callback_on_step_end_tensor_inputs = list(callback_on_step_end_tensor_inputs)
         self.check_inputs(
             person,
@@ -801,6 +811,7 @@ class TryOnPipeline(DiffusionPipeline):
             restore_background,
             colour_lock,
             garment_colour,
+            colour_prior,
             output_type,
             generator,
             callback_on_step_end,
@@ -866,6 +877,19 @@ class TryOnPipeline(DiffusionPipeline):
             latent_shape, generator=generator, device=device, dtype=torch.float32
         )
         latents = latents * self.scheduler.init_noise_sigma
+        if colour_prior > 0:
+            colours = [
+                None if target is None else colour_latent(self.vae, target.base, device)
+                for target in _lock_targets(garment_colour, prompts, n_prompts, True)
+            ]
+            latents = add_colour_prior(
+                latents,
+                self.scheduler,
+                timesteps[0],
+                prepared.conditioning.latent_mask,
+                [c for c in colours for _ in range(candidates)],
+                colour_prior,
+            )
         conditioning = prepared.conditioning.to(device, unet_dtype).expand(batch)
         schedule = plan.schedule(steps)
         branch_inputs: dict[tuple[bool, ...], tuple] = {}

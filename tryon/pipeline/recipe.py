@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from tryon.body import CATEGORIES
+from tryon.pipeline.colour_prior import check_colour_prior
 from tryon.pipeline.guidance import (
     AttributeGuidance,
     check_scale,
@@ -81,6 +82,8 @@ class RenderRecipe:
         colour_lock: shift the garment's base colour in the render to the colour the prompt
             names, keeping its shading and pattern; when the prompt also names a print's
             colour, pull the print's pixels towards it first (:mod:`tryon.pipeline.colour_lock`).
+        colour_prior: start the sampler from noise around a garment of the colour the prompt
+            names, ``>= 0`` (:mod:`tryon.pipeline.colour_prior`); optional, default 0 (off).
         seed: default random seed.
         analysis_backend: person-analysis backend (``tryon.analysis.PersonAnalyzer``).
     """
@@ -110,6 +113,7 @@ class RenderRecipe:
     analysis_backend: str
     mask_skirt_flare: float = 0.0
     mask_keep_top: bool = False
+    colour_prior: float = 0.0
 
     def __post_init__(self) -> None:
         height, width = self.resolution
@@ -131,6 +135,7 @@ class RenderRecipe:
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
+        check_colour_prior(self.colour_prior)
         low, high = self.background_tolerance
         if not (math.isfinite(low) and math.isfinite(high) and 0 <= low < high):
             raise ValueError(

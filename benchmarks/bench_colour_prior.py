@@ -1,0 +1,141 @@
+"""Choose the colour prior's strength on the validation split (never on test).
+
+Renders validation world pairs ``--skip`` to ``--skip + --n`` with the render recipe
+(background restore and colour lock included) at each strength of ``--priors``
+(:mod:`tryon.pipeline.colour_prior`), with ``tryon eval``'s seed per pair, and judges every
+render as ``tryon eval`` does (colour, the print's colour, pattern, type; see
+``bench_colour_guidance.py``), counting the pairs each strength gains and loses against the
+first, with a two-sided sign test.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_colour_prior.py --n 120 --priors 0,1,2,4 \\
+        --json benchmarks/results/colour-prior/sweep-0-120.json
+    .venv/bin/python benchmarks/bench_colour_prior.py --n 120 --skip 120 --priors 0,0.5,1 \\
+        --json benchmarks/results/colour-prior/sweep-120-240.json
+
+Prints a Markdown table. It renders ``n * len(priors)`` images: ~3.3 s each on 2 CPU cores.
+
+``--time`` renders nothing: it times what the prior adds to a render (the colour's latent and
+the addition to a 256x256 crop's noise) for every palette colour, on the CPU's threads as
+set, and prints the median and 90th percentile::
+
+    .venv/bin/python benchmarks/bench_colour_prior.py --time
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_colour_guidance import cell, judge_cells, judged_rows  # noqa: E402
+
+from tryon.data.captions import names_two_colours  # noqa: E402
+from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
+from tryon.pipeline import TryOnPipeline  # noqa: E402
+from tryon.pipeline.colour_lock import parse_colour  # noqa: E402
+from tryon.pipeline.colour_prior import add_colour_prior, colour_latent  # noqa: E402
+
+
+def time_prior(pipe, repeats: int = 5) -> None:
+    """Print the median and 90th percentile of the prior's cost per prompt (see docstring)."""
+    from tryon.data.palette import PALETTE
+
+    pipe.scheduler.set_timesteps(pipe.defaults.steps)
+    first = pipe.scheduler.timesteps[0]
+    latent = pipe.defaults.resolution[0] // pipe.vae_scale_factor
+    noise = torch.randn(1, pipe.vae.config.latent_channels, latent, latent)
+    mask = torch.ones(1, 1, latent, latent)
+    seconds = []
+    with torch.no_grad():
+        for name in PALETTE:
+            lab = parse_colour(name)
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                z = colour_latent(pipe.vae, lab)
+                add_colour_prior(noise, pipe.scheduler, first, mask, [z], 0.5)
+                seconds.append(time.perf_counter() - t0)
+    ms = np.array(seconds) * 1000
+    print(
+        f"colour prior: median {np.median(ms):.1f} ms, 90th percentile "
+        f"{np.percentile(ms, 90):.1f} ms a prompt ({len(PALETTE)} colours x {repeats}, "
+        f"{torch.get_num_threads()} threads)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=120, help="validation pairs (default 120)")
+    parser.add_argument("--skip", type=int, default=0, help="first validation pair (default 0)")
+    parser.add_argument(
+        "--priors", default="0,0.5,1", help="comma-separated strengths; first = reference"
+    )
+    parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument("--time", action="store_true", help="only time the prior (no renders)")
+    args = parser.parse_args()
+    priors = [float(k) for k in args.priors.split(",")]
+
+    pipe = TryOnPipeline.from_recipe(args.recipe)
+    pipe.set_progress_bar_config(disable=True)
+    if args.time:
+        time_prior(pipe)
+        return
+    samples = world_samples("val", args.skip + args.n, seed=0)[args.skip :]
+    two = np.array([names_two_colours(s.prompt) for s in samples])
+    renders: dict[float, list[np.ndarray]] = {k: [] for k in priors}
+    for sample in samples:
+        prepared = pipe.prepare(sample.analysis(), sample.category)
+        for k in priors:
+            with torch.no_grad():
+                image = pipe(
+                    prepared,
+                    sample.prompt,
+                    colour_prior=k,
+                    generator=torch.Generator().manual_seed(sample.index),  # eval's, seed 0
+                    output_type="np",
+                ).images[0]
+            renders[k].append(image)
+
+    judges = build_judges(fid=False)
+    hits = [judge_hits(renders[k], samples, judges) for k in priors]
+    rows = [
+        {"colour_prior": k, **row} for k, row in zip(priors, judged_rows(hits, two), strict=True)
+    ]
+    print(
+        f"# Colour prior: sweep (validation pairs {args.skip}-{args.skip + len(samples)}, "
+        f"recipe {args.recipe})\n"
+    )
+    print(
+        f"{int(two.sum())} prompts name a print's colour too, {int((~two).sum())} do not. "
+        "+/-: pairs gained / lost against the first strength, p: two-sided sign test.\n"
+    )
+    print(
+        "| colour prior | colour (+/-, p) | one colour | two colours "
+        "| print's colour shown (+/-, p) | pattern (+/-, p) | type (+/-, p) |"
+    )
+    print("|---|---|---:|---:|---|---|---|")
+    for r in rows:
+        colour, second, pattern, type_ = judge_cells(r)
+        print(
+            f"| {r['colour_prior']:g} | {colour} | {cell(r['colour_one'])} "
+            f"| {cell(r['colour_two'])} "
+            f"| {second} | {pattern} | {type_} |"
+        )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"n": len(samples), "skip": args.skip, "recipe": args.recipe, "rows": rows}
+        args.json.write_text(json.dumps(payload, indent=2))
+
+
+if __name__ == "__main__":
+    main()

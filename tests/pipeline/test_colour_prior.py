@@ -1,0 +1,116 @@
+"""The colour prior: the initial noise plus the forward process of a garment of the asked
+colour inside the mask."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tryon.pipeline.colour_lock import parse_colour, rgb_to_lab
+from tryon.pipeline.colour_prior import add_colour_prior, check_colour_prior, colour_latent
+from tryon.pipeline.schedulers import make_scheduler
+
+from .conftest import SIZE
+from .test_pipeline_tryon import PROMPT, run
+
+SHIPPED = Path(__file__).resolve().parents[2] / "weights" / "tryon-small"
+
+
+def scheduler(name: str):
+    config = json.loads((SHIPPED / "scheduler" / "scheduler_config.json").read_text())
+    s = make_scheduler(name, config)
+    s.set_timesteps(20)
+    return s
+
+
+@pytest.mark.parametrize("name", ["ddim", "dpm++", "euler", "unipc"])
+def test_prior_is_the_forward_process_of_the_colour_inside_the_mask(name):
+    s = scheduler(name)
+    t0 = s.timesteps[0]
+    # DDIM, DPM++ and UniPC weigh the signal by sqrt(alpha_bar); Euler scales the noise by
+    # sigma instead and keeps the signal at 1.
+    weight = 1.0 if name == "euler" else float(s.alphas_cumprod[int(t0)]) ** 0.5
+    noise = torch.randn(3, 4, 6, 5, generator=torch.Generator().manual_seed(0))
+    mask = torch.zeros(1, 1, 6, 5)
+    mask[..., 1:4, 2:] = 1
+    red = torch.arange(4.0).view(1, 4, 1, 1) - 1.5
+    blue = torch.full((1, 4, 1, 1), 0.7)
+    out = add_colour_prior(noise, s, t0, mask, [red, None, blue], strength=2.0)
+    inside = mask[0, 0].bool()
+    for row, colour in ((0, red), (2, blue)):
+        expected = noise[row] + 2.0 * weight * colour[0] * mask[0]
+        torch.testing.assert_close(out[row], expected)
+        torch.testing.assert_close(out[row][:, ~inside], noise[row][:, ~inside])
+    torch.testing.assert_close(out[1], noise[1])  # no colour named: plain noise
+    assert add_colour_prior(noise, s, t0, mask, [red] * 3, strength=0.0) is noise
+    with pytest.raises(ValueError, match="2 colours for 3 latents"):
+        add_colour_prior(noise, s, t0, mask, [red, blue], strength=1.0)
+
+
+def test_check_colour_prior_names_the_problem():
+    check_colour_prior(0)
+    check_colour_prior(1.5)
+    for bad in (-0.5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="colour_prior must be >= 0"):
+            check_colour_prior(bad)
+    for bad in (True, "1", None):
+        with pytest.raises(TypeError, match="colour_prior must be a number"):
+            check_colour_prior(bad)
+
+
+def test_colour_latent_of_the_shipped_vae_decodes_to_that_colour():
+    """The latent stands for the colour: decoded as a flat field it comes back within a few
+    ΔE*ab of it, and two colours give latents far apart."""
+    from diffusers import AutoencoderKL
+
+    from tryon.pipeline.conditioning import decode_latents
+
+    vae = AutoencoderKL.from_pretrained(SHIPPED / "vae").eval()
+    latents = {name: colour_latent(vae, parse_colour(name)) for name in ("red", "navy", "mustard")}
+    for name, z in latents.items():
+        assert z.shape == (1, vae.config.latent_channels, 1, 1)
+        field = decode_latents(vae, z.expand(1, -1, 8, 8)).clamp(-1, 1)
+        rgb = ((field[0, :, 24:40, 24:40].permute(1, 2, 0) + 1) * 127.5).round().byte().numpy()
+        error = np.linalg.norm(rgb_to_lab(rgb).reshape(-1, 3).mean(0) - parse_colour(name))
+        assert error < 8.0, (name, error)
+    assert torch.dist(latents["red"], latents["navy"]) > 1.0
+
+
+def test_pipeline_prior_follows_the_asked_colour(tiny_pipe, person):
+    """The prior changes a render whose prompt names a colour, leaves one that names none
+    as it was, takes ``garment_colour`` over the prompt, and never touches pixels outside
+    the mask."""
+    prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
+    plain = "a linen shirt with short sleeves"
+    off = run(tiny_pipe, prepared, colour_lock=False).images[0]
+    on = run(tiny_pipe, prepared, colour_lock=False, colour_prior=1.0).images[0]
+    assert (on != off).any()
+    np.testing.assert_array_equal(on[~prepared.mask], off[~prepared.mask])
+    np.testing.assert_array_equal(
+        run(tiny_pipe, prepared, plain, colour_lock=False, colour_prior=1.0).images[0],
+        run(tiny_pipe, prepared, plain, colour_lock=False).images[0],
+    )
+    # garment_colour drives the prior on a prompt that names no colour (the lock runs in
+    # both renders, so only the prior differs)
+    red = dict(colour_lock=False, garment_colour="red")
+    assert (
+        run(tiny_pipe, prepared, plain, colour_prior=1.0, **red).images[0]
+        != run(tiny_pipe, prepared, plain, **red).images[0]
+    ).any()
+    # in a batch, each prompt gets its own colour's prior (or none)
+    gens = [torch.Generator().manual_seed(s) for s in (0, 0)]
+    batch = run(
+        tiny_pipe, prepared, [PROMPT, plain], colour_lock=False, colour_prior=1.0, generator=gens
+    ).images
+    singles = [on, run(tiny_pipe, prepared, plain, colour_lock=False).images[0]]
+    for got, single in zip(batch, singles, strict=True):
+        assert np.abs(got.astype(int) - single.astype(int)).max() <= 1  # summation order
+
+
+def test_pipeline_refuses_a_bad_prior(tiny_pipe, person):
+    with pytest.raises(ValueError, match="colour_prior must be >= 0"):
+        run(tiny_pipe, person, colour_prior=-1.0)
