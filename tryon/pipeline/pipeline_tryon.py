@@ -877,10 +877,11 @@ class TryOnPipeline(DiffusionPipeline):
             latent_shape, generator=generator, device=device, dtype=torch.float32
         )
         latents = latents * self.scheduler.init_noise_sigma
-        if colour_prior > 0:
+        if colour_prior > 0:  # from the colour the lock would use, whether the lock is on or not
+            targets = _lock_targets(garment_colour, prompts, n_prompts, colour_lock=True)
             colours = [
                 None if target is None else colour_latent(self.vae, target.base, device)
-                for target in _lock_targets(garment_colour, prompts, n_prompts, True)
+                for target in targets
             ]
             latents = add_colour_prior(
                 latents,

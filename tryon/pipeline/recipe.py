@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from tryon.body import CATEGORIES
-from tryon.pipeline.colour_prior import check_colour_prior
 from tryon.pipeline.guidance import (
     AttributeGuidance,
     check_scale,
@@ -131,11 +130,10 @@ class RenderRecipe:
             raise ValueError(f"rerank must be >= 0, got {self.rerank}")
         if self.category not in CATEGORIES:
             raise ValueError(f"category must be one of {list(CATEGORIES)}, got {self.category!r}")
-        for name in ("mask_dilation", "mask_skirt_flare", "crop_margin", "feather"):
+        for name in ("mask_dilation", "mask_skirt_flare", "crop_margin", "feather", "colour_prior"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
-        check_colour_prior(self.colour_prior)
         low, high = self.background_tolerance
         if not (math.isfinite(low) and math.isfinite(high) and 0 <= low < high):
             raise ValueError(
