@@ -121,13 +121,23 @@ def judged_rows(hits: list[dict[str, np.ndarray]], two: np.ndarray) -> list[dict
     return rows
 
 
-def judge_cells(row: dict) -> tuple[str, ...]:
-    """A :func:`judged_rows` row's ``rate (+gained/-lost, p)`` cell per judge of
-    :data:`JUDGES`."""
-    return tuple(
-        f"{cell(row[j])} (+{row[f'{j}_gained']}/-{row[f'{j}_lost']}, {row[f'{j}_p']:.2g})"
-        for j in JUDGES
+def print_judged_table(first_header: str, labels: list[str], rows: list[dict]) -> None:
+    """Print :func:`judged_rows` as a Markdown table, one row per setting named by
+    ``labels``: each judge as ``rate (+gained/-lost, p)``, colour also per kind of prompt."""
+    print(
+        f"| {first_header} | colour (+/-, p) | one colour | two colours "
+        "| print's colour shown (+/-, p) | pattern (+/-, p) | type (+/-, p) |"
     )
+    print("|---|---|---:|---:|---|---|---|")
+    for label_, r in zip(labels, rows, strict=True):
+        colour, second, pattern, type_ = (
+            f"{cell(r[j])} (+{r[f'{j}_gained']}/-{r[f'{j}_lost']}, {r[f'{j}_p']:.2g})"
+            for j in JUDGES
+        )
+        print(
+            f"| {label_} | {colour} | {cell(r['colour_one'])} | {cell(r['colour_two'])} "
+            f"| {second} | {pattern} | {type_} |"
+        )
 
 
 def main() -> None:
@@ -192,18 +202,9 @@ def main() -> None:
         "(one colour; the world's prompts may name none). "
         f"+/-: pairs gained / lost against the first setting, p: two-sided sign test.\n"
     )
-    print(
-        "| colour / pattern / print colour scale (@ stop) | colour (+/-, p) | one colour | two colours "
-        "| print's colour shown (+/-, p) | pattern (+/-, p) | type (+/-, p) |"
+    print_judged_table(
+        "colour / pattern / print colour scale (@ stop)", [r["label"] for r in rows], rows
     )
-    print("|---|---|---:|---:|---|---|---|")
-    for r in rows:
-        colour, second, pattern, type_ = judge_cells(r)
-        print(
-            f"| {r['label']} | {colour} "
-            f"| {cell(r['colour_one'])} | {cell(r['colour_two'])} | {second} | {pattern} "
-            f"| {type_} |"
-        )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(

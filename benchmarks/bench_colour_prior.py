@@ -9,10 +9,11 @@ first, with a two-sided sign test.
 
 Run::
 
-    .venv/bin/python benchmarks/bench_colour_prior.py --n 120 --priors 0,1,2,4 \\
-        --json benchmarks/results/colour-prior/sweep-0-120.json
-    .venv/bin/python benchmarks/bench_colour_prior.py --n 120 --skip 120 --priors 0,0.5,1 \\
-        --json benchmarks/results/colour-prior/sweep-120-240.json
+    .venv/bin/python benchmarks/bench_colour_prior.py --n 120 --priors 0,1,2,4
+    .venv/bin/python benchmarks/bench_colour_prior.py --n 120 --skip 120 --priors 0,0.5,1
+    .venv/bin/python benchmarks/bench_colour_prior.py --n 120 --priors 0,0.5
+
+(the numbers of ``benchmarks/results/colour-prior/sweep.json``; ``--json PATH`` writes them).
 
 Prints a Markdown table. It renders ``n * len(priors)`` images: ~3.3 s each on 2 CPU cores.
 
@@ -37,7 +38,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_colour_guidance import cell, judge_cells, judged_rows  # noqa: E402
+from bench_colour_guidance import judged_rows, print_judged_table  # noqa: E402
 
 from tryon.data.captions import names_two_colours  # noqa: E402
 from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
@@ -119,18 +120,7 @@ def main() -> None:
         f"{int(two.sum())} prompts name a print's colour too, {int((~two).sum())} do not. "
         "+/-: pairs gained / lost against the first strength, p: two-sided sign test.\n"
     )
-    print(
-        "| colour prior | colour (+/-, p) | one colour | two colours "
-        "| print's colour shown (+/-, p) | pattern (+/-, p) | type (+/-, p) |"
-    )
-    print("|---|---|---:|---:|---|---|---|")
-    for r in rows:
-        colour, second, pattern, type_ = judge_cells(r)
-        print(
-            f"| {r['colour_prior']:g} | {colour} | {cell(r['colour_one'])} "
-            f"| {cell(r['colour_two'])} "
-            f"| {second} | {pattern} | {type_} |"
-        )
+    print_judged_table("colour prior", [f"{k:g}" for k in priors], rows)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {"n": len(samples), "skip": args.skip, "recipe": args.recipe, "rows": rows}
