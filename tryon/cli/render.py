@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -110,10 +109,13 @@ def run(args: argparse.Namespace) -> int:
     if out_path.parent.exists() and not out_path.parent.is_dir():
         raise CliError(f"cannot write {out_path}: {out_path.parent} is not a folder")
     garment_colour = _garment_colour(args.garment_colour)
-    if args.colour_prior is not None and not (
-        math.isfinite(args.colour_prior) and args.colour_prior >= 0
-    ):
-        raise CliError(f"--colour-prior must be >= 0, got {args.colour_prior}")
+    if args.colour_prior is not None:
+        from tryon.pipeline.colour_prior import check_colour_prior
+
+        try:
+            check_colour_prior(args.colour_prior)
+        except ValueError:
+            raise CliError(f"--colour-prior must be >= 0, got {args.colour_prior}") from None
     person = args.person
     if person is not None and not Path(person).is_file():
         raise CliError(f"person photo {person} does not exist")
