@@ -81,3 +81,26 @@ def test_round_trip_and_bad_inputs(matcher, gen, tmp_path):
         matcher.encode_image(images, masks[:2])
     with pytest.raises(ValueError, match="text_embeds"):
         matcher.encode_text(torch.zeros(2, 7))
+
+
+def test_scoring_methods_trigger_an_offload_hook(matcher, gen):
+    """Model CPU offload moves a model to the GPU in its accelerate hook's ``pre_forward``;
+    the pipeline calls ``score`` (not ``forward``), which must run the hook too, or the
+    matcher stays on the CPU beside CUDA images (the H100 failure of 2026-11-25)."""
+    from accelerate.hooks import ModelHook, add_hook_to_module
+
+    calls = []
+
+    class Recorder(ModelHook):
+        def pre_forward(self, module, *args, **kwargs):
+            calls.append(module)
+            return args, kwargs
+
+    add_hook_to_module(matcher, Recorder())
+    images, masks, texts = _batch(gen)
+    matcher.score(images, masks, texts)
+    assert calls and all(m is matcher for m in calls)
+    for method, args in ((matcher.encode_image, (images, masks)), (matcher.encode_text, (texts,))):
+        calls.clear()
+        method(*args)
+        assert calls == [matcher]

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
+from diffusers.utils.accelerate_utils import apply_forward_hook
 from torch import nn
 
 from tryon.models.blocks import strided_conv_encoder
@@ -94,6 +95,9 @@ class GarmentTextMatcher(ModelMixin, ConfigMixin):
                 f"masks must have shape ({images.shape[0]}, 1, H, W), got {tuple(masks.shape)}"
             )
 
+    # The pipeline calls these methods, not forward: apply_forward_hook lets model CPU offload
+    # move the matcher to the GPU for them too (without it the H100 test failed, 2026-11-25).
+    @apply_forward_hook
     def encode_image(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         """Unit-norm embeddings ``(N, E)`` of the garment region.
 
@@ -119,6 +123,7 @@ class GarmentTextMatcher(ModelMixin, ConfigMixin):
         features = self.image_encoder(x).mean(dim=(2, 3))
         return F.normalize(self.image_proj(features), dim=-1)
 
+    @apply_forward_hook
     def encode_text(self, text_embeds: torch.Tensor) -> torch.Tensor:
         """Unit-norm embeddings ``(M, E)`` of pooled sentence embeddings ``(M, text_dim)``."""
         if text_embeds.ndim != 2 or text_embeds.shape[1] != self.config.text_dim:
@@ -139,6 +144,7 @@ class GarmentTextMatcher(ModelMixin, ConfigMixin):
             self.encode_image(images, masks), self.encode_text(text_embeds), self.scale()
         )
 
+    @apply_forward_hook
     def score(
         self,
         images: torch.Tensor,
