@@ -4,6 +4,7 @@ colour inside the mask."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -152,6 +153,58 @@ def test_pipeline_prior_follows_the_asked_colour(tiny_pipe, person):
         assert np.abs(got.astype(int) - single.astype(int)).max() <= 1  # summation order
 
 
+TWO_COLOURS = "a navy shirt with white polka dots"
+
+
+def batch(pipe, prepared, **kw):
+    """Renders of [one-colour PROMPT, two-colour prompt] in one batch, seed 0 each, lock off."""
+    gens = [torch.Generator().manual_seed(0) for _ in range(2)]
+    kw.setdefault("colour_lock", False)
+    return run(pipe, prepared, [PROMPT, TWO_COLOURS], generator=gens, **kw).images
+
+
+def test_pipeline_gives_a_print_colour_prompt_its_own_strength(tiny_pipe, person, monkeypatch):
+    """In one batch the one-colour prompt takes ``colour_prior`` and the prompt naming a
+    print's colour ``print_colour_prior``: each render is bit for bit what its own strength
+    gives, from the call or the recipe, also with a given ``garment_colour``; left out, it
+    is ``colour_prior``."""
+    prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
+    off = batch(tiny_pipe, prepared, colour_prior=0.0)
+    on = batch(tiny_pipe, prepared, colour_prior=1.0)
+    assert all((a != b).any() for a, b in zip(on, off, strict=True))  # the prior acts on both
+    split = batch(tiny_pipe, prepared, colour_prior=1.0, print_colour_prior=0.0)
+    np.testing.assert_array_equal(split[0], on[0])
+    np.testing.assert_array_equal(split[1], off[1])
+    swapped = batch(tiny_pipe, prepared, colour_prior=0.0, print_colour_prior=1.0)
+    np.testing.assert_array_equal(swapped[0], off[0])
+    np.testing.assert_array_equal(swapped[1], on[1])
+    # left out (the shipped recipes' case), it is colour_prior's, bit for bit
+    assert tiny_pipe.defaults.print_colour_prior is None
+    same = batch(tiny_pipe, prepared, colour_prior=1.0, print_colour_prior=1.0)
+    for a, b in zip(same, on, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # the recipe's print_colour_prior is the default
+    monkeypatch.setattr(
+        tiny_pipe, "_recipe", replace(tiny_pipe.defaults, colour_prior=1.0, print_colour_prior=0.0)
+    )
+    for a, b in zip(batch(tiny_pipe, prepared), split, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # a given garment colour: the prompt naming a print's colour still takes its own
+    # strength (the lock runs in every render, so only the prior differs)
+    red = dict(garment_colour="red", colour_prior=1.0)
+    given_off = batch(tiny_pipe, prepared, garment_colour="red", colour_prior=0.0)
+    given = batch(tiny_pipe, prepared, **red, print_colour_prior=0.0)
+    assert (given[0] != given_off[0]).any()
+    np.testing.assert_array_equal(given[1], given_off[1])
+    assert (batch(tiny_pipe, prepared, **red, print_colour_prior=1.0)[1] != given_off[1]).any()
+
+
 def test_pipeline_refuses_a_bad_prior(tiny_pipe, person):
     with pytest.raises(ValueError, match="colour_prior must be >= 0"):
         run(tiny_pipe, person, colour_prior=-1.0)
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="^print_colour_prior must be >= 0"):
+            run(tiny_pipe, person, print_colour_prior=bad)
+    for bad in (True, "0.5"):
+        with pytest.raises(TypeError, match="^print_colour_prior must be a number"):
+            run(tiny_pipe, person, print_colour_prior=bad)
