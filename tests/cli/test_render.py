@@ -250,6 +250,37 @@ def test_render_colour_prior_flag(weights, analysis_dir, tmp_path, capsys):
         assert not out.exists()
 
 
+def test_render_print_colour_prior_flag(weights, analysis_dir, tmp_path, capsys):
+    """--print-colour-prior sets the prior's strength on a prompt naming a print's colour:
+    with --colour-prior 1, --print-colour-prior 0 renders it as --colour-prior 0 does, and
+    left out it follows --colour-prior; a bad value is refused before any work, naming the
+    flag."""
+    images = {}
+    runs = {"off": ["0"], "on": ["1"], "split": ["1", "0"]}
+    for key, (prior, *print_prior) in runs.items():
+        out = tmp_path / f"{key}.png"
+        args = ["render", "--analysis", str(analysis_dir)]
+        args += ["--prompt", "a navy shirt with white polka dots", "--out", str(out)]
+        args += ["--weights", str(weights), "--steps", "2", "--no-colour-lock"]
+        args += ["--colour-prior", prior]
+        args += ["--print-colour-prior", *print_prior] if print_prior else []
+        assert main(args) == 0
+        images[key] = np.asarray(Image.open(out))
+    assert not np.array_equal(images["on"], images["off"])
+    np.testing.assert_array_equal(images["split"], images["off"])
+    out = tmp_path / "bad.png"
+    args = ["render", "--analysis", str(analysis_dir), "--prompt", "a red shirt"]
+    args += ["--out", str(out), "--weights", str(weights), "--print-colour-prior"]
+    for value in ("-0.5", "nan", "inf"):
+        assert main([*args, value]) != 0
+        assert "--print-colour-prior must be >= 0" in capsys.readouterr().err
+        assert not out.exists()
+    with pytest.raises(SystemExit):
+        main([*args, "x"])
+    assert "--print-colour-prior: invalid float value: 'x'" in capsys.readouterr().err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("attribute", "prompt"),
     [

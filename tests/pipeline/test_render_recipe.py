@@ -57,6 +57,20 @@ def test_shipped_recipes_ask_only_for_components_their_weights_have(name):
         assert "matcher" in has
 
 
+def test_print_colour_prior_is_colour_priors_unless_given(tmp_path):
+    """``print_colour_prior`` is optional: left out (every shipped recipe) it is None, which
+    the pipeline reads as ``colour_prior``'s strength; given, it is read as a number."""
+    for name in ("default", "fast", "quality", "colour"):
+        assert load_render_recipe(PIPELINES / f"{name}.toml").print_colour_prior is None
+    text = (PIPELINES / "default.toml").read_text()
+    prior_line = next(x for x in text.splitlines() if x.startswith("colour_prior = "))
+    path = tmp_path / "print.toml"
+    for value, expected in (("0.25", 0.25), ("0", 0.0), ("1", 1.0)):
+        path.write_text(text.replace(prior_line, f"{prior_line}\nprint_colour_prior = {value}"))
+        recipe = load_render_recipe(path)
+        assert recipe.print_colour_prior == expected and recipe.colour_prior == 0.5
+
+
 def _write(tmp_path, text):
     path = tmp_path / "r.toml"
     path.write_text((PIPELINES / "default.toml").read_text() + text)
@@ -75,6 +89,16 @@ def test_unknown_key_and_bad_values_are_refused(tmp_path):
     prior_line = next(x for x in text.splitlines() if x.startswith("colour_prior = "))
     for prior, error in (("-1.0", "colour_prior must be >= 0"), ('"1"', "colour_prior")):
         bad.write_text(text.replace(prior_line, f"colour_prior = {prior}"))
+        with pytest.raises(RecipeError, match=error):
+            load_render_recipe(bad)
+    for prior, error in (
+        ("-1.0", "print_colour_prior must be >= 0"),
+        ("nan", "print_colour_prior must be >= 0"),
+        ("inf", "print_colour_prior must be >= 0"),
+        ("true", "print_colour_prior"),
+        ('"0.25"', "print_colour_prior"),
+    ):
+        bad.write_text(text.replace(prior_line, f"{prior_line}\nprint_colour_prior = {prior}"))
         with pytest.raises(RecipeError, match=error):
             load_render_recipe(bad)
     bad.write_text(text.replace("guidance_scale = 5.0", "guidance_scale = -1.0"))

@@ -89,6 +89,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="start sampling from noise around the asked colour, at this strength (0 = off; "
         "default: the recipe's)",
     )
+    parser.add_argument(
+        "--print-colour-prior",
+        type=float,
+        metavar="K",
+        default=None,
+        help="the colour prior's strength instead when the prompt names a print's colour "
+        "('navy with white dots') (default: the recipe's, else --colour-prior's)",
+    )
     parser.add_argument("--rerank", type=int, default=None, help="best of N by matcher score")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(func=run)
@@ -109,13 +117,8 @@ def run(args: argparse.Namespace) -> int:
     if out_path.parent.exists() and not out_path.parent.is_dir():
         raise CliError(f"cannot write {out_path}: {out_path.parent} is not a folder")
     garment_colour = _garment_colour(args.garment_colour)
-    if args.colour_prior is not None:
-        from tryon.pipeline.colour_prior import check_colour_prior
-
-        try:
-            check_colour_prior(args.colour_prior)
-        except ValueError:
-            raise CliError(f"--colour-prior must be >= 0, got {args.colour_prior}") from None
+    _check_prior("--colour-prior", args.colour_prior)
+    _check_prior("--print-colour-prior", args.print_colour_prior)
     person = args.person
     if person is not None and not Path(person).is_file():
         raise CliError(f"person photo {person} does not exist")
@@ -151,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         colour_lock=args.colour_lock,
         garment_colour=garment_colour,
         colour_prior=args.colour_prior,
+        print_colour_prior=args.print_colour_prior,
         generator=torch.Generator().manual_seed(seed),
         **size,
     )
@@ -171,6 +175,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {out_path} (seed {seed}, {timings['total']:.1f} s)")
     return 0
+
+
+def _check_prior(flag: str, value: float | None) -> None:
+    """A colour prior strength flag (``--colour-prior``, ``--print-colour-prior``), checked
+    before any work: CliError naming the flag unless it is left out or finite and ``>= 0``."""
+    if value is None:
+        return
+    from tryon.pipeline.colour_prior import check_colour_prior
+
+    try:
+        check_colour_prior(value)
+    except ValueError:
+        raise CliError(f"{flag} must be >= 0, got {value}") from None
 
 
 def _garment_colour(text: str | None):

@@ -9,29 +9,46 @@ schedule at 20 steps). The prior adds ``strength * signal_T * z`` inside the gar
 initial noise, so the model starts from a noisy version of a flat garment in the asked colour
 and still draws its shape, pattern and shading from the prompt. Strength 1 is that forward
 process exactly; more overpowers the print (benchmarks/results/colour-prior).
+
+The start is a flat garment in the base colour, so on a prompt that names a print's own colour
+("navy with white dots") it also pulls the print towards the base colour. Such a prompt can
+take a strength of its own (``print_colour_prior``; :func:`prior_strength`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Real
 
 import numpy as np
 import torch
 
-from tryon.pipeline.colour_lock import lab_to_rgb
+from tryon.pipeline.colour_lock import LockTarget, lab_to_rgb
 from tryon.pipeline.conditioning import encode_latents
 
 #: side in pixels of the flat patch whose mean latent stands for a colour
 PATCH = 64
 
 
-def check_colour_prior(strength) -> None:
-    """Raise ValueError/TypeError unless ``strength`` is a finite real number ``>= 0``."""
+def check_colour_prior(strength, name: str = "colour_prior") -> None:
+    """Raise ValueError/TypeError, naming ``name``, unless ``strength`` is a finite real
+    number ``>= 0``."""
     if isinstance(strength, bool) or not isinstance(strength, Real):
-        raise TypeError(f"colour_prior must be a number, got {type(strength).__name__}")
+        raise TypeError(f"{name} must be a number, got {type(strength).__name__}")
     if not math.isfinite(strength) or strength < 0:
-        raise ValueError(f"colour_prior must be >= 0 (0 = off), got {strength}")
+        raise ValueError(f"{name} must be >= 0 (0 = off), got {strength}")
+
+
+def prior_strength(target: LockTarget | None, strength: float, print_strength: float) -> float:
+    """The prior's strength for one prompt, from its :class:`LockTarget` (the colour the
+    prior starts from): ``print_strength`` when the target carries a print colour (the prompt
+    names a print's second colour, :func:`tryon.data.captions.names_two_colours`, whether the
+    base colour is the prompt's or a given ``garment_colour``), else ``strength``; 0 without
+    a target (no colour named or given)."""
+    if target is None:
+        return 0.0
+    return print_strength if target.print is not None else strength
 
 
 @torch.no_grad()
@@ -57,7 +74,7 @@ def add_colour_prior(
     first_timestep: torch.Tensor,
     latent_mask: torch.Tensor,
     colours: list[torch.Tensor | None],
-    strength: float,
+    strength: float | Sequence[float],
 ) -> torch.Tensor:
     """The initial noise plus the prior of each row's colour inside its mask.
 
@@ -71,17 +88,24 @@ def add_colour_prior(
         latent_mask: ``(N, 1, h, w)`` or ``(1, 1, h, w)`` 0/1, where the garment may go.
         colours: per row, :func:`colour_latent` ``(1, C, 1, 1)`` or None (no prior: the
             prompt names no colour).
-        strength: ``>= 0``; 0 returns ``latents`` unchanged.
+        strength: ``>= 0``, one for all rows or a sequence of ``N``, one per row
+            (:func:`prior_strength`); a row at 0 keeps its noise. All 0 returns ``latents``
+            itself.
 
     Returns:
         ``(N, C, h, w)`` float32.
     """
-    if len(colours) != latents.shape[0]:
-        raise ValueError(f"{len(colours)} colours for {latents.shape[0]} latents")
-    if strength == 0 or all(c is None for c in colours):
+    n = latents.shape[0]
+    if len(colours) != n:
+        raise ValueError(f"{len(colours)} colours for {n} latents")
+    strengths = [strength] * n if isinstance(strength, Real) else list(strength)
+    if len(strengths) != n:
+        raise ValueError(f"{len(strengths)} strengths for {n} latents")
+    if all(c is None or s == 0 for c, s in zip(colours, strengths, strict=True)):
         return latents
     zero = torch.zeros(latents.shape[1:], device=latents.device)
     prior = torch.stack([zero if c is None else c[0].to(latents.device) + zero for c in colours])
     prior = prior * latent_mask.to(latents.device, latents.dtype)
     signal = scheduler.add_noise(prior, torch.zeros_like(prior), first_timestep.reshape(1))
-    return latents + strength * signal
+    weight = torch.tensor(strengths, dtype=latents.dtype, device=latents.device)
+    return latents + weight.view(n, 1, 1, 1) * signal

@@ -50,7 +50,12 @@ from tryon.pipeline.colour_lock import (
     parse_colour,
     skin_tone,
 )
-from tryon.pipeline.colour_prior import add_colour_prior, check_colour_prior, colour_latent
+from tryon.pipeline.colour_prior import (
+    add_colour_prior,
+    check_colour_prior,
+    colour_latent,
+    prior_strength,
+)
 from tryon.pipeline.composite import clean_plate, composite, feather_mask, restore_background
 from tryon.pipeline.conditioning import (
     AGNOSTIC_FILL,
@@ -531,6 +536,7 @@ class TryOnPipeline(DiffusionPipeline):
         colour_lock,
         garment_colour,
         colour_prior,
+        print_colour_prior,
         output_type,
         generator,
         callback_on_step_end,
@@ -659,6 +665,7 @@ class TryOnPipeline(DiffusionPipeline):
         elif garment_colour is not None:
             parse_colour(garment_colour)
         check_colour_prior(colour_prior)
+        check_colour_prior(print_colour_prior, "print_colour_prior")
         if output_type not in OUTPUT_TYPES:
             raise ValueError(
                 f"output_type must be one of {list(OUTPUT_TYPES)}, got {output_type!r}"
@@ -709,6 +716,7 @@ class TryOnPipeline(DiffusionPipeline):
         colour_lock: bool | None = None,
         garment_colour=None,
         colour_prior: float | None = None,
+        print_colour_prior: float | None = None,
         height: int | None = None,
         width: int | None = None,
         output_type: str = "pil",
@@ -758,7 +766,11 @@ class TryOnPipeline(DiffusionPipeline):
                 (``garment_colour``, else the colour the prompt names), ``>= 0``: the
                 forward process of a flat garment of that colour inside the mask, times this
                 (default: recipe; :mod:`tryon.pipeline.colour_prior`). 0 = off; a prompt
-                that names no colour starts from plain noise.
+                that names no colour (and has no ``garment_colour``) starts from plain noise.
+            print_colour_prior: the prior's strength instead of ``colour_prior`` on a prompt
+                that names a print's second colour ("navy with white dots"; its base colour
+                may come from ``garment_colour``), ``>= 0``: the flat start costs prints
+                there (default: the recipe's ``print_colour_prior``, else ``colour_prior``).
             rerank: render this many candidates per prompt and keep the
                 ``num_images_per_prompt`` with the highest matcher score (0/1 = off).
             height, width: working size, multiples of :attr:`size_multiple`.
@@ -794,6 +806,9 @@ class TryOnPipeline(DiffusionPipeline):
         restore_background = _pick(restore_background, defaults.restore_background)
         colour_lock = _pick(colour_lock, defaults.colour_lock)
         colour_prior = _pick(colour_prior, defaults.colour_prior)
+        print_colour_prior = _pick(
+            _pick(print_colour_prior, defaults.print_colour_prior), colour_prior
+        )
         callback_on_step_end_tensor_inputs = list(callback_on_step_end_tensor_inputs)
         self.check_inputs(
             person,
@@ -812,6 +827,7 @@ class TryOnPipeline(DiffusionPipeline):
             colour_lock,
             garment_colour,
             colour_prior,
+            print_colour_prior,
             output_type,
             generator,
             callback_on_step_end,
@@ -877,11 +893,13 @@ class TryOnPipeline(DiffusionPipeline):
             latent_shape, generator=generator, device=device, dtype=torch.float32
         )
         latents = latents * self.scheduler.init_noise_sigma
-        if colour_prior > 0:  # from the colour the lock would use, whether the lock is on or not
-            targets = _lock_targets(garment_colour, prompts, n_prompts, colour_lock=True)
+        # the prior starts from the colour the lock would use, whether the lock is on or not
+        targets = _lock_targets(garment_colour, prompts, n_prompts, colour_lock=True)
+        strengths = [prior_strength(t, colour_prior, print_colour_prior) for t in targets]
+        if any(strengths):
             colours = [
-                None if target is None else colour_latent(self.vae, target.base, device)
-                for target in targets
+                colour_latent(self.vae, target.base, device) if k > 0 else None
+                for target, k in zip(targets, strengths, strict=True)
             ]
             latents = add_colour_prior(
                 latents,
@@ -889,7 +907,7 @@ class TryOnPipeline(DiffusionPipeline):
                 timesteps[0],
                 prepared.conditioning.latent_mask,
                 [c for c in colours for _ in range(candidates)],
-                colour_prior,
+                [k for k in strengths for _ in range(candidates)],
             )
         conditioning = prepared.conditioning.to(device, unet_dtype).expand(batch)
         schedule = plan.schedule(steps)

@@ -83,6 +83,9 @@ class RenderRecipe:
             colour, pull the print's pixels towards it first (:mod:`tryon.pipeline.colour_lock`).
         colour_prior: start the sampler from noise around a garment of the colour the prompt
             names, ``>= 0`` (:mod:`tryon.pipeline.colour_prior`); optional, default 0 (off).
+        print_colour_prior: the colour prior's strength instead on prompts that name a print's
+            second colour ("navy with white dots"), where the flat start costs prints,
+            ``>= 0``; optional, default None: ``colour_prior``'s.
         seed: default random seed.
         analysis_backend: person-analysis backend (``tryon.analysis.PersonAnalyzer``).
     """
@@ -113,6 +116,7 @@ class RenderRecipe:
     mask_skirt_flare: float = 0.0
     mask_keep_top: bool = False
     colour_prior: float = 0.0
+    print_colour_prior: float | None = None
 
     def __post_init__(self) -> None:
         height, width = self.resolution
@@ -130,8 +134,17 @@ class RenderRecipe:
             raise ValueError(f"rerank must be >= 0, got {self.rerank}")
         if self.category not in CATEGORIES:
             raise ValueError(f"category must be one of {list(CATEGORIES)}, got {self.category!r}")
-        for name in ("mask_dilation", "mask_skirt_flare", "crop_margin", "feather", "colour_prior"):
+        for name in (
+            "mask_dilation",
+            "mask_skirt_flare",
+            "crop_margin",
+            "feather",
+            "colour_prior",
+            "print_colour_prior",
+        ):
             value = getattr(self, name)
+            if value is None:  # print_colour_prior left out: colour_prior's
+                continue
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
         low, high = self.background_tolerance
