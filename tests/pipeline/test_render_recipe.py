@@ -58,17 +58,28 @@ def test_shipped_recipes_ask_only_for_components_their_weights_have(name):
 
 
 def test_print_colour_prior_is_colour_priors_unless_given(tmp_path):
-    """``print_colour_prior`` is optional: left out (every shipped recipe) it is None, which
-    the pipeline reads as ``colour_prior``'s strength; given, it is read as a number."""
-    for name in ("default", "fast", "quality", "colour"):
-        assert load_render_recipe(PIPELINES / f"{name}.toml").print_colour_prior is None
-    text = (PIPELINES / "default.toml").read_text()
+    """``print_colour_prior`` is optional: left out (``colour.toml``, whose prior is off) it is
+    None, which the pipeline reads as ``colour_prior``'s strength; given, it is read as a
+    number (the sampling recipes set 0.25)."""
+    for name in ("default", "fast", "quality"):
+        assert load_render_recipe(PIPELINES / f"{name}.toml").print_colour_prior == 0.25
+    assert load_render_recipe(PIPELINES / "colour.toml").print_colour_prior is None
+    text = _without_print_prior()
+    path = tmp_path / "left-out.toml"
+    path.write_text(text)
+    assert load_render_recipe(path).print_colour_prior is None
     prior_line = next(x for x in text.splitlines() if x.startswith("colour_prior = "))
     path = tmp_path / "print.toml"
     for value, expected in (("0.25", 0.25), ("0", 0.0), ("1", 1.0)):
         path.write_text(text.replace(prior_line, f"{prior_line}\nprint_colour_prior = {value}"))
         recipe = load_render_recipe(path)
         assert recipe.print_colour_prior == expected and recipe.colour_prior == 0.5
+
+
+def _without_print_prior() -> str:
+    """``default.toml``'s text with its ``print_colour_prior`` line left out."""
+    text = (PIPELINES / "default.toml").read_text()
+    return "\n".join(x for x in text.splitlines() if not x.startswith("print_colour_prior"))
 
 
 def _write(tmp_path, text):
@@ -80,7 +91,7 @@ def _write(tmp_path, text):
 def test_unknown_key_and_bad_values_are_refused(tmp_path):
     with pytest.raises(RecipeError, match="stepz"):
         load_render_recipe(_write(tmp_path, "stepz = 3\n"))
-    text = (PIPELINES / "default.toml").read_text()
+    text = _without_print_prior()
     bad = tmp_path / "bad.toml"
     for stop in ("0.0", "true"):
         bad.write_text(text.replace("guidance_stop = 0.8", f"guidance_stop = {stop}"))
