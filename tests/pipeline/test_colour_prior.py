@@ -200,6 +200,30 @@ def test_pipeline_gives_a_print_colour_prompt_its_own_strength(tiny_pipe, person
     assert (batch(tiny_pipe, prepared, **red, print_colour_prior=1.0)[1] != given_off[1]).any()
 
 
+def test_a_calls_colour_prior_sets_the_print_prompts_too(tiny_pipe, person, monkeypatch):
+    """A recipe's print_colour_prior (the shipped ones set 0.25) is the default only while the
+    call leaves colour_prior to the recipe: ``colour_prior=0`` in a call turns the prior off
+    for every prompt, and a given print_colour_prior still wins."""
+    monkeypatch.setattr(
+        tiny_pipe, "_recipe", replace(tiny_pipe.defaults, colour_prior=1.0, print_colour_prior=0.25)
+    )
+    prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
+    off = batch(tiny_pipe, prepared, colour_prior=0.0, print_colour_prior=0.0)
+    for a, b in zip(batch(tiny_pipe, prepared, colour_prior=0.0), off, strict=True):
+        np.testing.assert_array_equal(a, b)
+    recipe = batch(tiny_pipe, prepared)  # 1.0 and 0.25 from the recipe
+    quarter = batch(tiny_pipe, prepared, colour_prior=1.0, print_colour_prior=0.25)
+    for a, b in zip(recipe, quarter, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert (recipe[1] != off[1]).any()
+    full = batch(tiny_pipe, prepared, colour_prior=1.0)  # the call's 1.0 for both prompts
+    np.testing.assert_array_equal(full[0], recipe[0])
+    assert (full[1] != recipe[1]).any()
+    given = batch(tiny_pipe, prepared, colour_prior=0.0, print_colour_prior=0.25)
+    np.testing.assert_array_equal(given[0], off[0])
+    np.testing.assert_array_equal(given[1], recipe[1])
+
+
 def test_pipeline_refuses_a_bad_prior(tiny_pipe, person):
     with pytest.raises(ValueError, match="colour_prior must be >= 0"):
         run(tiny_pipe, person, colour_prior=-1.0)

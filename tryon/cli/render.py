@@ -95,7 +95,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="K",
         default=None,
         help="the colour prior's strength instead when the prompt names a print's colour "
-        "('navy with white dots') (default: the recipe's, else --colour-prior's)",
+        "('navy with white dots') (default: --colour-prior's when given, else the recipe's)",
     )
     parser.add_argument("--rerank", type=int, default=None, help="best of N by matcher score")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")

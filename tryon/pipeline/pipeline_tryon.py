@@ -770,7 +770,9 @@ class TryOnPipeline(DiffusionPipeline):
             print_colour_prior: the prior's strength instead of ``colour_prior`` on a prompt
                 that names a print's second colour ("navy with white dots"; its base colour
                 may come from ``garment_colour``), ``>= 0``: the flat start costs prints
-                there (default: the recipe's ``print_colour_prior``, else ``colour_prior``).
+                there. Default: ``colour_prior`` when the call gives one (so
+                ``colour_prior=0`` turns the prior off for every prompt), else the recipe's
+                ``print_colour_prior``, else the recipe's ``colour_prior``.
             rerank: render this many candidates per prompt and keep the
                 ``num_images_per_prompt`` with the highest matcher score (0/1 = off).
             height, width: working size, multiples of :attr:`size_multiple`.
@@ -805,10 +807,13 @@ class TryOnPipeline(DiffusionPipeline):
         rerank = _pick(rerank, defaults.rerank)
         restore_background = _pick(restore_background, defaults.restore_background)
         colour_lock = _pick(colour_lock, defaults.colour_lock)
+        if print_colour_prior is None:
+            # a colour_prior given in the call sets every prompt's (0 turns the prior off);
+            # else the recipe's print strength, which left out is its colour_prior
+            print_colour_prior = _pick(
+                colour_prior, _pick(defaults.print_colour_prior, defaults.colour_prior)
+            )
         colour_prior = _pick(colour_prior, defaults.colour_prior)
-        print_colour_prior = _pick(
-            _pick(print_colour_prior, defaults.print_colour_prior), colour_prior
-        )
         callback_on_step_end_tensor_inputs = list(callback_on_step_end_tensor_inputs)
         self.check_inputs(
             person,
