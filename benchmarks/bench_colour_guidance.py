@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -44,6 +43,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from paired_records import sign_test  # noqa: E402
 
 from tryon.data.captions import names_two_colours  # noqa: E402
 from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
@@ -51,15 +53,6 @@ from tryon.pipeline import TryOnPipeline  # noqa: E402
 from tryon.pipeline.guidance import CONTRASTS  # noqa: E402
 
 JUDGES = ("colour", "second", "pattern", "type")
-
-
-def sign_test(gained: int, lost: int) -> float:
-    """Two-sided sign-test p-value of ``gained`` against ``lost`` changed pairs."""
-    n = gained + lost
-    if n == 0:
-        return 1.0
-    tail = sum(math.comb(n, i) for i in range(min(gained, lost) + 1)) / 2**n
-    return min(1.0, 2 * tail)
 
 
 ATTRIBUTES = tuple(CONTRASTS)  # the order of C/P/Q
@@ -94,6 +87,26 @@ def rate(hits: np.ndarray) -> float | None:
 
 def cell(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
+
+
+def render_sweep(pipe, samples, settings: dict) -> dict[object, list[np.ndarray]]:
+    """Each sample rendered once per setting (``{key: pipeline keyword arguments}``), the
+    person analysed once per sample, with ``tryon eval``'s seed (the sample's index, seed 0):
+    ``{key: [image (H, W, 3) float in [0, 1], one per sample]}``."""
+    renders: dict[object, list[np.ndarray]] = {key: [] for key in settings}
+    for sample in samples:
+        prepared = pipe.prepare(sample.analysis(), sample.category)
+        for key, kwargs in settings.items():
+            with torch.no_grad():
+                image = pipe(
+                    prepared,
+                    sample.prompt,
+                    generator=torch.Generator().manual_seed(sample.index),
+                    output_type="np",
+                    **kwargs,
+                ).images[0]
+            renders[key].append(image)
+    return renders
 
 
 def judged_rows(hits: list[dict[str, np.ndarray]], two: np.ndarray) -> list[dict]:
@@ -165,19 +178,9 @@ def main() -> None:
     if args.two_colour:
         samples = [s for s in samples if names_two_colours(s.prompt)]
     two = np.array([names_two_colours(s.prompt) for s in samples])
-    renders: dict[tuple[float, ...], list[np.ndarray]] = {scale: [] for scale in scales}
-    for sample in samples:
-        prepared = pipe.prepare(sample.analysis(), sample.category)
-        for scale in scales:
-            with torch.no_grad():
-                image = pipe(
-                    prepared,
-                    sample.prompt,
-                    attribute_guidance=guidance_of(scale),
-                    generator=torch.Generator().manual_seed(sample.index),  # eval's, seed 0
-                    output_type="np",
-                ).images[0]
-            renders[scale].append(image)
+    renders = render_sweep(
+        pipe, samples, {scale: {"attribute_guidance": guidance_of(scale)} for scale in scales}
+    )
 
     judges = build_judges(fid=False)
     hits = {scale: judge_hits(renders[scale], samples, judges) for scale in scales}

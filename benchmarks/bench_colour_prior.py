@@ -38,7 +38,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_colour_guidance import judged_rows, print_judged_table  # noqa: E402
+from bench_colour_guidance import judged_rows, print_judged_table, render_sweep  # noqa: E402
 
 from tryon.data.captions import names_two_colours  # noqa: E402
 from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
@@ -93,19 +93,8 @@ def main() -> None:
         return
     samples = world_samples("val", args.skip + args.n, seed=0)[args.skip :]
     two = np.array([names_two_colours(s.prompt) for s in samples])
-    renders: dict[float, list[np.ndarray]] = {k: [] for k in priors}
-    for sample in samples:
-        prepared = pipe.prepare(sample.analysis(), sample.category)
-        for k in priors:
-            with torch.no_grad():
-                image = pipe(
-                    prepared,
-                    sample.prompt,
-                    colour_prior=k,
-                    generator=torch.Generator().manual_seed(sample.index),  # eval's, seed 0
-                    output_type="np",
-                ).images[0]
-            renders[k].append(image)
+    # a call's colour_prior sets every prompt's strength, print-colour prompts' too
+    renders = render_sweep(pipe, samples, {k: {"colour_prior": k} for k in priors})
 
     judges = build_judges(fid=False)
     hits = [judge_hits(renders[k], samples, judges) for k in priors]
