@@ -6,8 +6,9 @@ background restore included), then applies to the same renders either
 radius, ``(full, none)`` fall-off, neighbourhood smoothing, strength; ``--sweep base``), or,
 on the prompts that name a print's colour, :func:`tryon.pipeline.colour_lock.lock_print` with
 each setting of :data:`PRINT_VARIANTS` followed by the shipped base lock (``--sweep print``;
-the other prompts get the shipped base lock, and the reference is the base lock alone),
-exactly where the pipeline applies it (the agnostic mask minus the clean plate, with the
+the other prompts get the shipped base lock, and the reference is the base lock alone), or
+both locks moved together, each pair of :data:`JOINT_VARIANTS` against the shipped pair
+(``--sweep joint``), exactly where the pipeline applies it (the agnostic mask minus the clean plate, with the
 prepared person's skin tone), and judges every variant as ``tryon eval`` does:
 
 * **colour**: the dominant palette colour over the target's garment mask is the asked one,
@@ -23,15 +24,20 @@ Run::
 
     .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --json sweep.json
     .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep print --json print.json
+    .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep joint --json joint.json \
+        --cache /tmp/lock-val240.pkl
 
-Prints a Markdown report.
+Prints a Markdown report. ``--cache`` keeps the lock-off renders (~15 min of the run on 2
+cores) for the next sweep of the same recipe.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +54,10 @@ from tryon.evaluation.harness import (  # noqa: E402
 from tryon.evaluation.metrics import masked_l1  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
 from tryon.pipeline.colour_lock import (  # noqa: E402
+    PRINT_CONTRAST,
+    PRINT_LEVEL_SIGMA,
+    PRINT_RADIUS,
+    PRINT_STRENGTH,
     RADIUS,
     SEARCH,
     SMOOTH,
@@ -87,25 +97,50 @@ PRINT_VARIANTS = [
     (0.5, 6.0, (0.1, 0.25), (12.0, 25.0)),
 ]
 
+#: The shipped locks, in the tuples above.
+SHIPPED_BASE = (SEARCH, RADIUS, SMOOTH, STRENGTH)
+SHIPPED_PRINT = (PRINT_STRENGTH, PRINT_LEVEL_SIGMA, PRINT_CONTRAST, PRINT_RADIUS)
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=240, help="validation pairs (default 240)")
-    parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
-    parser.add_argument(
-        "--sweep",
-        choices=("base", "print"),
-        default="base",
-        help="sweep the base lock's settings (default) or the print lock's",
-    )
-    parser.add_argument("--json", type=Path, help="also write the numbers here")
-    args = parser.parse_args()
+#: (base lock, print lock) pairs of ``--sweep joint``: the two locks as the pipeline runs them
+#: (print lock first, on prompts that name a print's colour), moved together.
+JOINT_VARIANTS = [
+    ((35.0, (16.0, 35.0), 2.0, 0.75), (0.5, 6.0, (0.1, 0.25), (20.0, 35.0))),  # until 2026-12-07
+    ((35.0, (16.0, 35.0), 2.0, 1.0), (0.5, 6.0, (0.1, 0.25), (20.0, 35.0))),
+    ((35.0, (16.0, 35.0), 2.0, 1.0), (1.0, 6.0, (0.1, 0.25), (20.0, 35.0))),
+    ((50.0, (16.0, 35.0), 2.0, 0.75), (0.5, 6.0, (0.1, 0.25), (20.0, 35.0))),
+    ((50.0, (16.0, 35.0), 2.0, 1.0), (0.5, 6.0, (0.1, 0.25), (20.0, 35.0))),
+    ((50.0, (16.0, 35.0), 2.0, 1.0), (0.75, 6.0, (0.1, 0.25), (20.0, 35.0))),
+    ((50.0, (16.0, 35.0), 2.0, 1.0), (1.0, 6.0, (0.1, 0.25), (20.0, 35.0))),
+    ((50.0, (16.0, 35.0), 2.0, 1.0), (1.0, 6.0, (0.1, 0.25), (30.0, 50.0))),
+    ((35.0, (16.0, 35.0), 2.0, 1.0), (1.0, 6.0, (0.1, 0.25), (30.0, 50.0))),
+    ((50.0, (16.0, 35.0), 2.0, 0.75), (0.75, 6.0, (0.1, 0.25), (20.0, 35.0))),
+    ((35.0, (16.0, 35.0), 2.0, 0.75), (0.75, 6.0, (0.1, 0.25), (20.0, 35.0))),
+    ((35.0, (16.0, 35.0), 2.0, 0.75), (1.0, 6.0, (0.1, 0.25), (20.0, 35.0))),
+    ((35.0, (16.0, 35.0), 2.0, 1.0), (0.75, 6.0, (0.1, 0.25), (20.0, 35.0))),
+]
 
-    pipe = TryOnPipeline.from_recipe(args.recipe)
+
+@dataclass
+class Unlocked:
+    """What the locks need of one lock-off render: the decoded crop and the prepared
+    person's box, mask, clean plate, skin tone and composite weights."""
+
+    crop: np.ndarray
+    box: tuple
+    mask: np.ndarray
+    plate: np.ndarray
+    skin: np.ndarray | None
+    weight: np.ndarray
+
+
+def render_unlocked(recipe: str, samples) -> tuple[tuple[float, float] | None, list]:
+    """Render ``samples`` with ``recipe`` and the lock off (the evaluation's seeds: the
+    sample's index). Returns the recipe's background tolerance (None: no restore) and one
+    ``(Unlocked, LockTarget | None)`` per sample."""
+    pipe = TryOnPipeline.from_recipe(recipe)
     pipe.set_progress_bar_config(disable=True)
     tolerance = pipe.defaults.background_tolerance if pipe.defaults.restore_background else None
-    samples = world_samples("val", args.n, seed=0)
-    cases = []  # (prepared, render pasted at photo size and background-restored, target)
+    cases = []
     captured = {}
     for sample in samples:
         prepared = pipe.prepare(sample.analysis(), sample.category)
@@ -123,7 +158,54 @@ def main() -> None:
                 colour_lock=False,
                 output_type="np",
             )
-        cases.append((sample, prepared, captured.pop("crop"), lock_target(sample.prompt)))
+        unlocked = Unlocked(
+            captured.pop("crop"),
+            prepared.box,
+            prepared.mask,
+            prepared.plate,
+            prepared.skin,
+            prepared.weight,
+        )
+        cases.append((unlocked, lock_target(sample.prompt)))
+    return tolerance, cases
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=240, help="validation pairs (default 240)")
+    parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
+    parser.add_argument(
+        "--sweep",
+        choices=("base", "print", "joint"),
+        default="base",
+        help="sweep the base lock's settings (default), the print lock's, or both together",
+    )
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="keep the lock-off renders in this pickle and reuse them on the next run (they "
+        "depend on the recipe's weights, not on the locks: delete it when the weights change)",
+    )
+    args = parser.parse_args()
+
+    samples = world_samples("val", args.n, seed=0)
+    if args.cache is not None and args.cache.exists():
+        with args.cache.open("rb") as f:
+            cached = pickle.load(f)
+        if cached["recipe"] != args.recipe or cached["n"] != args.n:
+            raise SystemExit(f"{args.cache} holds {cached['n']} renders of {cached['recipe']!r}")
+        tolerance = cached["tolerance"]
+        cases = [(Unlocked(**fields), target) for fields, target in cached["cases"]]
+    else:
+        tolerance, cases = render_unlocked(args.recipe, samples)
+        if args.cache is not None:  # plain dicts: loadable whether this runs as a script or not
+            plain = [(vars(unlocked), target) for unlocked, target in cases]
+            with args.cache.open("wb") as f:
+                pickle.dump(
+                    {"recipe": args.recipe, "n": args.n, "tolerance": tolerance, "cases": plain}, f
+                )
+    cases = [(s, *case) for s, case in zip(samples, cases, strict=True)]
 
     judges = build_judges(fid=False)
     two = np.array([second_colour_asked(s, judges.palette) is not None for s in samples])
@@ -156,33 +238,32 @@ def main() -> None:
                 row[f"{key}_lost"] = int((~hits[key] & ref).sum())
         return row
 
-    def render(variant=None, print_variant=None) -> list[np.ndarray]:
-        """Outputs with the base lock ``variant``, or with the print lock ``print_variant``
-        and the shipped base lock, or (neither) with no lock."""
+    def render(base=None, print_=None) -> list[np.ndarray]:
+        """Outputs with the print lock ``print_`` (on the prompts that name a print's colour;
+        a :data:`PRINT_VARIANTS` tuple) and then the base lock ``base`` (a :data:`VARIANTS`
+        tuple), each skipped when None, exactly where the pipeline applies them."""
         outputs = []
-        for sample, prepared, crop, target in cases:
+        for sample, prepared, target in cases:
             photo = sample.source
-            generated = paste_crop(photo, crop, prepared.box)
+            generated = paste_crop(photo, prepared.crop, prepared.box)
             if tolerance is not None:
                 generated = restore_background(generated, photo, prepared.plate, tolerance)
             region = prepared.mask & ~prepared.plate
-            if print_variant is not None and target is not None:
-                if target.print is not None:
-                    strength, sigma, contrast, radius = print_variant
-                    generated = lock_print(
-                        generated,
-                        region,
-                        target.base,
-                        target.print,
-                        prepared.skin,
-                        radius=radius,
-                        level_sigma=sigma,
-                        contrast=contrast,
-                        strength=strength,
-                    )[0]
-                generated = lock_colour(generated, region, target.base, prepared.skin)[0]
-            if variant is not None and target is not None:
-                search, radius, smooth, strength = variant
+            if print_ is not None and target is not None and target.print is not None:
+                strength, sigma, contrast, radius = print_
+                generated = lock_print(
+                    generated,
+                    region,
+                    target.base,
+                    target.print,
+                    prepared.skin,
+                    radius=radius,
+                    level_sigma=sigma,
+                    contrast=contrast,
+                    strength=strength,
+                )[0]
+            if base is not None and target is not None:
+                search, radius, smooth, strength = base
                 generated = lock_colour(
                     generated,
                     region,
@@ -198,6 +279,9 @@ def main() -> None:
 
     if args.sweep == "print":
         print_sweep(args, judge, summary, render, int(two.sum()))
+        return
+    if args.sweep == "joint":
+        joint_sweep(args, judge, summary, render, int(two.sum()))
         return
     off = judge(render())
     rows = []
@@ -239,11 +323,11 @@ def main() -> None:
 def print_sweep(args, judge, summary, render, n_two: int) -> None:
     """Each :data:`PRINT_VARIANTS` setting (then the shipped base lock) against the shipped
     base lock alone; prints a Markdown table and writes ``--json``."""
-    reference = judge(render(variant=(SEARCH, RADIUS, SMOOTH, STRENGTH)))
+    reference = judge(render(base=SHIPPED_BASE))
     rows = []
     for strength, sigma, contrast, radius in PRINT_VARIANTS:
         settings = {"strength": strength, "sigma": sigma, "contrast": contrast, "radius": radius}
-        result = judge(render(print_variant=(strength, sigma, contrast, radius)))
+        result = judge(render(SHIPPED_BASE, (strength, sigma, contrast, radius)))
         rows.append({**settings, **summary(result, reference)})
     base = summary(reference)
     print(f"# Print lock: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
@@ -277,6 +361,51 @@ def print_sweep(args, judge, summary, render, n_two: int) -> None:
         args.json.write_text(
             json.dumps(
                 {"n": args.n, "recipe": args.recipe, "reference": base, "sweep": rows}, indent=2
+            )
+        )
+
+
+def joint_sweep(args, judge, summary, render, n_two: int) -> None:
+    """Each :data:`JOINT_VARIANTS` pair of settings (print lock, then base lock) against the
+    shipped pair; prints a Markdown table and writes ``--json``."""
+    reference = judge(render(SHIPPED_BASE, SHIPPED_PRINT))
+    rows = []
+    for base, print_ in JOINT_VARIANTS:
+        settings = {"base": base, "print": print_}
+        rows.append({**settings, **summary(judge(render(base, print_)), reference)})
+    ref = summary(reference)
+    print(f"# Both locks: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
+    print(
+        f"{n_two} prompts name a print's colour (the print lock runs on those). Base lock: "
+        "search radius and strength; print lock: strength and (full, none) radius; the other "
+        "settings are the shipped ones. Colour: the dominant palette colour over the target's "
+        "garment mask; 2nd colour: it wins at least 5 % of the votes; pattern and type: the "
+        "attribute classifiers; +/- : pairs gained / lost against the shipped locks.\n"
+    )
+    print(
+        "| base search | base strength | print strength | print radius | colour (+/-) | solid | "
+        "patterned | 2nd colour | pattern (+/-) | type (+/-) | L1 in mask |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| shipped | | | | {ref['colour']:.3f} | {ref['colour_solid']:.2f} | "
+        f"{ref['colour_patterned']:.2f} | {ref['second_colour']:.3f} | {ref['pattern']:.3f} | "
+        f"{ref['type']:.3f} | {ref['l1_mask']:.4f} |"
+    )
+    for r in rows:
+        (search, _, _, strength), (p_strength, _, _, p_radius) = r["base"], r["print"]
+        print(
+            f"| {search:g} | {strength:g} | {p_strength:g} | {p_radius[0]:g}-{p_radius[1]:g} | "
+            f"{r['colour']:.3f} (+{r['colour_gained']}/-{r['colour_lost']}) | "
+            f"{r['colour_solid']:.2f} | {r['colour_patterned']:.2f} | "
+            f"{r['second_colour']:.3f} | "
+            f"{r['pattern']:.3f} (+{r['pattern_gained']}/-{r['pattern_lost']}) | "
+            f"{r['type']:.3f} (+{r['type_gained']}/-{r['type_lost']}) | {r['l1_mask']:.4f} |"
+        )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"n": args.n, "recipe": args.recipe, "reference": ref, "sweep": rows}, indent=2
             )
         )
 
