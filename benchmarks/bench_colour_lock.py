@@ -8,8 +8,9 @@ on the prompts that name a print's colour, :func:`tryon.pipeline.colour_lock.loc
 each setting of :data:`PRINT_VARIANTS` followed by the shipped base lock (``--sweep print``;
 the other prompts get the shipped base lock, and the reference is the base lock alone), or
 both locks moved together, each pair of :data:`JOINT_VARIANTS` against the shipped pair
-(``--sweep joint``), exactly where the pipeline applies it (the agnostic mask minus the clean plate, with the
-prepared person's skin tone), and judges every variant as ``tryon eval`` does:
+(``--sweep joint``), exactly where the pipeline applies them (the agnostic mask minus the
+clean plate, with the prepared person's skin tone), and judges every variant as ``tryon eval``
+does:
 
 * **colour**: the dominant palette colour over the target's garment mask is the asked one,
   overall and split into solid and patterned garments (``--sweep print``: and on the prompts
@@ -243,12 +244,12 @@ def main() -> None:
         a :data:`PRINT_VARIANTS` tuple) and then the base lock ``base`` (a :data:`VARIANTS`
         tuple), each skipped when None, exactly where the pipeline applies them."""
         outputs = []
-        for sample, prepared, target in cases:
+        for sample, unlocked, target in cases:
             photo = sample.source
-            generated = paste_crop(photo, prepared.crop, prepared.box)
+            generated = paste_crop(photo, unlocked.crop, unlocked.box)
             if tolerance is not None:
-                generated = restore_background(generated, photo, prepared.plate, tolerance)
-            region = prepared.mask & ~prepared.plate
+                generated = restore_background(generated, photo, unlocked.plate, tolerance)
+            region = unlocked.mask & ~unlocked.plate
             if print_ is not None and target is not None and target.print is not None:
                 strength, sigma, contrast, radius = print_
                 generated = lock_print(
@@ -256,7 +257,7 @@ def main() -> None:
                     region,
                     target.base,
                     target.print,
-                    prepared.skin,
+                    unlocked.skin,
                     radius=radius,
                     level_sigma=sigma,
                     contrast=contrast,
@@ -268,13 +269,13 @@ def main() -> None:
                     generated,
                     region,
                     target.base,
-                    prepared.skin,
+                    unlocked.skin,
                     search=search,
                     radius=radius,
                     smooth=smooth,
                     strength=strength,
                 )[0]
-            outputs.append(composite(photo, generated, prepared.weight))
+            outputs.append(composite(photo, generated, unlocked.weight))
         return outputs
 
     if args.sweep == "print":
