@@ -102,22 +102,31 @@ PRINT_VARIANTS = [
 SHIPPED_BASE = (SEARCH, RADIUS, SMOOTH, STRENGTH)
 SHIPPED_PRINT = (PRINT_STRENGTH, PRINT_LEVEL_SIGMA, PRINT_CONTRAST, PRINT_RADIUS)
 
+
+def _joint(
+    search: float, strength: float, print_strength: float, print_radius=PRINT_RADIUS
+) -> tuple[tuple, tuple]:
+    """A ``--sweep joint`` setting: the shipped locks with the base lock's search radius and
+    strength and the print lock's strength and radius replaced."""
+    base = (search, RADIUS, SMOOTH, strength)
+    return base, (print_strength, PRINT_LEVEL_SIGMA, PRINT_CONTRAST, print_radius)
+
+
 #: (base lock, print lock) pairs of ``--sweep joint``: the two locks as the pipeline runs them
 #: (print lock first, on prompts that name a print's colour), moved together.
 JOINT_VARIANTS = [
-    ((35.0, (16.0, 35.0), 2.0, 0.75), (0.5, 6.0, (0.1, 0.25), (20.0, 35.0))),  # until 2026-12-07
-    ((35.0, (16.0, 35.0), 2.0, 1.0), (0.5, 6.0, (0.1, 0.25), (20.0, 35.0))),
-    ((35.0, (16.0, 35.0), 2.0, 1.0), (1.0, 6.0, (0.1, 0.25), (20.0, 35.0))),
-    ((50.0, (16.0, 35.0), 2.0, 0.75), (0.5, 6.0, (0.1, 0.25), (20.0, 35.0))),
-    ((50.0, (16.0, 35.0), 2.0, 1.0), (0.5, 6.0, (0.1, 0.25), (20.0, 35.0))),
-    ((50.0, (16.0, 35.0), 2.0, 1.0), (0.75, 6.0, (0.1, 0.25), (20.0, 35.0))),
-    ((50.0, (16.0, 35.0), 2.0, 1.0), (1.0, 6.0, (0.1, 0.25), (20.0, 35.0))),
-    ((50.0, (16.0, 35.0), 2.0, 1.0), (1.0, 6.0, (0.1, 0.25), (30.0, 50.0))),
-    ((35.0, (16.0, 35.0), 2.0, 1.0), (1.0, 6.0, (0.1, 0.25), (30.0, 50.0))),
-    ((50.0, (16.0, 35.0), 2.0, 0.75), (0.75, 6.0, (0.1, 0.25), (20.0, 35.0))),
-    ((35.0, (16.0, 35.0), 2.0, 0.75), (0.75, 6.0, (0.1, 0.25), (20.0, 35.0))),
-    ((35.0, (16.0, 35.0), 2.0, 0.75), (1.0, 6.0, (0.1, 0.25), (20.0, 35.0))),
-    ((35.0, (16.0, 35.0), 2.0, 1.0), (0.75, 6.0, (0.1, 0.25), (20.0, 35.0))),
+    _joint(35.0, 1.0, 0.5),
+    _joint(35.0, 1.0, 1.0),
+    _joint(50.0, 0.75, 0.5),
+    _joint(50.0, 1.0, 0.5),
+    _joint(50.0, 1.0, 0.75),
+    _joint(50.0, 1.0, 1.0),
+    _joint(50.0, 1.0, 1.0, (30.0, 50.0)),
+    _joint(35.0, 1.0, 1.0, (30.0, 50.0)),
+    _joint(50.0, 0.75, 0.75),
+    _joint(35.0, 0.75, 0.75),
+    _joint(35.0, 0.75, 1.0),
+    _joint(35.0, 1.0, 0.75),
 ]
 
 
