@@ -40,6 +40,7 @@ import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -55,6 +56,7 @@ from tryon.evaluation.harness import (  # noqa: E402
 from tryon.evaluation.metrics import masked_l1  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
 from tryon.pipeline.colour_lock import (  # noqa: E402
+    LIGHTNESS,
     PRINT_CONTRAST,
     PRINT_LEVEL_SIGMA,
     PRINT_RADIUS,
@@ -69,6 +71,17 @@ from tryon.pipeline.colour_lock import (  # noqa: E402
 )
 from tryon.pipeline.composite import composite, restore_background  # noqa: E402
 from tryon.pipeline.crop import paste_crop  # noqa: E402
+
+
+class BaseLock(NamedTuple):
+    """Settings of the base lock (:func:`tryon.pipeline.colour_lock.lock_colour`)."""
+
+    search: float
+    radius: tuple[float, float]
+    smooth: float
+    strength: float
+    lightness: float = LIGHTNESS
+
 
 #: (search, (full, none), smooth, strength) variants of the lock.
 VARIANTS = [
@@ -85,6 +98,7 @@ VARIANTS = [
     (35.0, (16.0, 35.0), 2.0, 0.75),
     (35.0, (12.0, 25.0), 4.0, 1.0),
 ]
+VARIANTS = [BaseLock(*variant) for variant in VARIANTS]
 
 #: (strength, level sigma, (none, full) contrast, (full, none) radius) variants of the print
 #: lock; the shipped base lock runs after each.
@@ -99,16 +113,21 @@ PRINT_VARIANTS = [
 ]
 
 #: The shipped locks, in the tuples above.
-SHIPPED_BASE = (SEARCH, RADIUS, SMOOTH, STRENGTH)
+SHIPPED_BASE = BaseLock(SEARCH, RADIUS, SMOOTH, STRENGTH, LIGHTNESS)
 SHIPPED_PRINT = (PRINT_STRENGTH, PRINT_LEVEL_SIGMA, PRINT_CONTRAST, PRINT_RADIUS)
 
 
 def _joint(
-    search: float, strength: float, print_strength: float, print_radius=PRINT_RADIUS
-) -> tuple[tuple, tuple]:
-    """A ``--sweep joint`` setting: the shipped locks with the base lock's search radius and
-    strength and the print lock's strength and radius replaced."""
-    base = (search, RADIUS, SMOOTH, strength)
+    search: float,
+    strength: float,
+    print_strength: float,
+    print_radius=PRINT_RADIUS,
+    lightness: float = LIGHTNESS,
+) -> tuple[BaseLock, tuple]:
+    """A ``--sweep joint`` / ``lightness`` setting: the shipped locks with the base lock's
+    search radius, strength and lightness weight and the print lock's strength and radius
+    replaced."""
+    base = BaseLock(search, RADIUS, SMOOTH, strength, lightness)
     return base, (print_strength, PRINT_LEVEL_SIGMA, PRINT_CONTRAST, print_radius)
 
 
@@ -127,6 +146,17 @@ JOINT_VARIANTS = [
     _joint(35.0, 0.75, 0.75),
     _joint(35.0, 0.75, 1.0),
     _joint(35.0, 1.0, 0.75),
+]
+
+#: ``--sweep lightness``: the base lock's distances with L* weighted below 1 (a render drawn
+#: too dark is still found), alone and with a stronger shift or search.
+LIGHTNESS_VARIANTS = [
+    _joint(SEARCH, STRENGTH, PRINT_STRENGTH, lightness=0.5),
+    _joint(SEARCH, STRENGTH, PRINT_STRENGTH, lightness=0.35),
+    _joint(SEARCH, 1.0, PRINT_STRENGTH, lightness=0.5),
+    _joint(25.0, STRENGTH, PRINT_STRENGTH, lightness=0.5),
+    _joint(50.0, STRENGTH, PRINT_STRENGTH, lightness=0.5),
+    _joint(SEARCH, 1.0, 0.75, lightness=0.5),
 ]
 
 
@@ -186,9 +216,10 @@ def main() -> None:
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
     parser.add_argument(
         "--sweep",
-        choices=("base", "print", "joint"),
+        choices=("base", "print", "joint", "lightness"),
         default="base",
-        help="sweep the base lock's settings (default), the print lock's, or both together",
+        help="sweep the base lock's settings (default), the print lock's, both together, or "
+        "the base lock's weight of L*",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument(
@@ -273,16 +304,8 @@ def main() -> None:
                     strength=strength,
                 )[0]
             if base is not None and target is not None:
-                search, radius, smooth, strength = base
                 generated = lock_colour(
-                    generated,
-                    region,
-                    target.base,
-                    unlocked.skin,
-                    search=search,
-                    radius=radius,
-                    smooth=smooth,
-                    strength=strength,
+                    generated, region, target.base, unlocked.skin, **BaseLock(*base)._asdict()
                 )[0]
             outputs.append(composite(photo, generated, unlocked.weight))
         return outputs
@@ -290,13 +313,14 @@ def main() -> None:
     if args.sweep == "print":
         print_sweep(args, judge, summary, render, int(two.sum()))
         return
-    if args.sweep == "joint":
-        joint_sweep(args, judge, summary, render, int(two.sum()))
+    if args.sweep in ("joint", "lightness"):
+        variants = JOINT_VARIANTS if args.sweep == "joint" else LIGHTNESS_VARIANTS
+        joint_sweep(args, judge, summary, render, int(two.sum()), variants)
         return
     off = judge(render())
     rows = []
     for variant in VARIANTS:
-        search, (full, none), smooth, strength = variant
+        search, (full, none), smooth, strength, _ = variant
         settings = {"search": search, "full": full, "none": none, "smooth": smooth}
         rows.append({**settings, "strength": strength, **summary(judge(render(variant)), off)})
     base = summary(off)
@@ -375,12 +399,13 @@ def print_sweep(args, judge, summary, render, n_two: int) -> None:
         )
 
 
-def joint_sweep(args, judge, summary, render, n_two: int) -> None:
-    """Each :data:`JOINT_VARIANTS` pair of settings (print lock, then base lock) against the
-    shipped pair; prints a Markdown table and writes ``--json``."""
+def joint_sweep(args, judge, summary, render, n_two: int, variants) -> None:
+    """Each pair of settings of ``variants`` (:data:`JOINT_VARIANTS` or
+    :data:`LIGHTNESS_VARIANTS`: print lock, then base lock) against the shipped pair; prints a
+    Markdown table and writes ``--json``."""
     reference = judge(render(SHIPPED_BASE, SHIPPED_PRINT))
     rows = []
-    for base, print_ in JOINT_VARIANTS:
+    for base, print_ in variants:
         settings = {"base": base, "print": print_}
         rows.append({**settings, **summary(judge(render(base, print_)), reference)})
     ref = summary(reference)
@@ -393,19 +418,20 @@ def joint_sweep(args, judge, summary, render, n_two: int) -> None:
         "attribute classifiers; +/- : pairs gained / lost against the shipped locks.\n"
     )
     print(
-        "| base search | base strength | print strength | print radius | colour (+/-) | solid | "
-        "patterned | 2nd colour | pattern (+/-) | type (+/-) | L1 in mask |"
+        "| base search | base strength | base L* weight | print strength | print radius | "
+        "colour (+/-) | solid | patterned | 2nd colour | pattern (+/-) | type (+/-) | L1 in mask |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(
-        f"| shipped | | | | {ref['colour']:.3f} | {ref['colour_solid']:.2f} | "
+        f"| shipped | | | | | {ref['colour']:.3f} | {ref['colour_solid']:.2f} | "
         f"{ref['colour_patterned']:.2f} | {ref['second_colour']:.3f} | {ref['pattern']:.3f} | "
         f"{ref['type']:.3f} | {ref['l1_mask']:.4f} |"
     )
     for r in rows:
-        (search, _, _, strength), (p_strength, _, _, p_radius) = r["base"], r["print"]
+        base, (p_strength, _, _, p_radius) = BaseLock(*r["base"]), r["print"]
         print(
-            f"| {search:g} | {strength:g} | {p_strength:g} | {p_radius[0]:g}-{p_radius[1]:g} | "
+            f"| {base.search:g} | {base.strength:g} | {base.lightness:g} | {p_strength:g} | "
+            f"{p_radius[0]:g}-{p_radius[1]:g} | "
             f"{r['colour']:.3f} (+{r['colour_gained']}/-{r['colour_lost']}) | "
             f"{r['colour_solid']:.2f} | {r['colour_patterned']:.2f} | "
             f"{r['second_colour']:.3f} | "

@@ -9,6 +9,7 @@ import pytest
 
 from tryon.data.palette import colour
 from tryon.pipeline.colour_lock import (
+    SEARCH,
     STRENGTH,
     LockTarget,
     base_colour,
@@ -186,6 +187,26 @@ def test_base_colour_prefers_the_largest_cluster_near_the_target():
     assert base_colour(np.concatenate([b[:50], far]), parse_colour("red")) is None
 
 
+def test_lightness_weight_finds_a_garment_drawn_too_dark():
+    """A grey tee drawn ~44 L* too dark (the model's commonest drift, here to a navy black):
+    with L* at full weight even its lightest shading lies beyond the search and the lock leaves
+    it; with L* weighted 0.5 it is found and moved by the full CIELAB offset towards grey."""
+    image, region, body, *_ = garment_scene(base_rgb=(30, 32, 44))
+    target = parse_colour("grey")
+    base_lab = rgb_to_lab(image[body]).mean(0)
+    assert np.linalg.norm(rgb_to_lab(image[body]) - target, axis=-1).min() > SEARCH
+    skin_lab = lab([200, 150, 120])  # else the skin patch, 29 from grey, is taken for the tee
+    out, base = lock_colour(image, region, target, skin_lab, lightness=1.0)
+    assert base is None
+    np.testing.assert_array_equal(out, image)
+    out, base = lock_colour(
+        image, region, target, skin_lab, lightness=0.5, strength=1.0, smooth=0.0
+    )
+    np.testing.assert_allclose(base, base_lab, atol=2.5)
+    assert np.linalg.norm(rgb_to_lab(out[body]).mean(0) - target) < 3.0
+    np.testing.assert_array_equal(out[~region], image[~region])
+
+
 def test_skin_tone():
     image = np.zeros((20, 20, 3), np.uint8)
     image[:10] = (200, 150, 120)
@@ -205,6 +226,8 @@ def test_skin_tone():
         (dict(search=0.0), "search"),
         (dict(smooth=-1.0), "smooth"),
         (dict(strength=1.5), "strength"),
+        (dict(lightness=0.0), "lightness"),
+        (dict(lightness=1.5), "lightness"),
     ],
 )
 def test_lock_argument_errors(kwargs, match):

@@ -31,8 +31,10 @@ neighbourhood's, and those that stand out towards the print colour are print, th
 Each moves :data:`PRINT_STRENGTH` of the way to its own colour, keeping its offset from the
 segment (shading), and the base lock then corrects what drift is left.
 
-All distances are CIE76 ΔE*ab in OpenCV's float CIELAB (D65, L* in ``[0, 100]``). The
-constants were chosen on the ``val`` split (``benchmarks/results/colour-lock``).
+All distances are CIE76 ΔE*ab in OpenCV's float CIELAB (D65, L* in ``[0, 100]``); the base
+lock can count L* at less than full weight (:data:`LIGHTNESS`, 1 as shipped: half weight gained
+nothing on validation, ``benchmarks/results/colour-misses``). The constants were chosen on the
+``val`` split (``benchmarks/results/colour-lock``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ SMOOTH = 2.0
 #: Fraction of the base-to-target offset applied: the rest of the model's drift is kept,
 #: which costs a little colour and spares more prints and garment types (the sweep).
 STRENGTH = 0.75
+#: Weight of L* in the base lock's colour distances (search, mean shift, fall-off, skin guard):
+#: below 1 a render drawn too dark or too light (the model's commonest drift) is still found
+#: and moved, as CMC l:c = 2:1 forgives lightness in textile matching. 1: CIE76 ΔE*ab.
+LIGHTNESS = 1.0
 #: Pixels within this ΔE*ab of the skin tone never count towards the base colour.
 SKIN_EXCLUSION = 10.0
 #: Fraction of the region's pixels that must lie near the target for the lock to act.
@@ -218,11 +224,14 @@ def _region_box(region: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray]:
     return box, region[box]
 
 
-def _skin_guard(lab: np.ndarray, skin: np.ndarray, distance: np.ndarray) -> np.ndarray:
+def _skin_guard(
+    lab: np.ndarray, skin: np.ndarray, distance: np.ndarray, lightness: float = 1.0
+) -> np.ndarray:
     """Weight in ``[0, 1]`` per pixel of ``lab`` (``(h, w, 3)`` CIELAB): 0 where the pixel is
-    nearer the ``skin`` tone than ``distance`` (``(h, w)``, its neighbourhood's ΔE*ab from the
-    garment colour the lock moves), 1 where it is clearly farther (:data:`_SKIN_SOFTNESS`)."""
-    to_skin = np.linalg.norm(lab - skin, axis=-1)
+    nearer the ``skin`` tone than ``distance`` (``(h, w)``, its neighbourhood's distance from
+    the garment colour the lock moves, with L* weighted by ``lightness``), 1 where it is
+    clearly farther (:data:`_SKIN_SOFTNESS`)."""
+    to_skin = _distance(lab, skin, lightness)
     return _smoothstep((to_skin - distance) / _SKIN_SOFTNESS + 0.5)
 
 
@@ -235,6 +244,15 @@ def _write_moved(
     window[moved] = lab_to_rgb(shifted[moved])
 
 
+def _distance(lab: np.ndarray, other: np.ndarray, lightness: float = 1.0) -> np.ndarray:
+    """CIELAB distance over the last axis with L* differences scaled by ``lightness`` (1:
+    CIE76 ΔE*ab)."""
+    diff = np.asarray(lab, dtype=np.float32) - np.asarray(other, dtype=np.float32)
+    if lightness != 1.0:
+        diff = diff * np.array([lightness, 1.0, 1.0], dtype=np.float32)
+    return np.linalg.norm(diff, axis=-1)
+
+
 def _smoothstep(t: np.ndarray) -> np.ndarray:
     t = np.clip(t, 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
@@ -245,12 +263,13 @@ def base_colour(
     target: np.ndarray,
     skin: np.ndarray | None = None,
     search: float = SEARCH,
+    lightness: float = LIGHTNESS,
 ) -> np.ndarray | None:
     """The garment's base colour among ``pixels`` (``(N, 3)`` CIELAB), searched within
-    ``search`` ΔE*ab of ``target`` (see the module docstring), or None when too few pixels lie
-    near it."""
+    ``search`` of ``target`` (ΔE*ab with L* weighted by ``lightness``; see the module
+    docstring), or None when too few pixels lie near it."""
     pixels = np.asarray(pixels, dtype=np.float32).reshape(-1, 3)
-    near = np.linalg.norm(pixels - target, axis=1) < search
+    near = _distance(pixels, target, lightness) < search
     if skin is not None:
         near &= np.linalg.norm(pixels - skin, axis=1) > SKIN_EXCLUSION
     candidates = pixels[near]
@@ -264,7 +283,7 @@ def base_colour(
     _, inverse, counts = np.unique(bins, axis=0, return_inverse=True, return_counts=True)
     centre = candidates[inverse.reshape(-1) == np.argmax(counts)].mean(axis=0)
     for _ in range(_MEAN_SHIFT_STEPS):
-        close = np.linalg.norm(candidates - centre, axis=1) < _MEAN_SHIFT_RADIUS
+        close = _distance(candidates, centre, lightness) < _MEAN_SHIFT_RADIUS
         if not close.any():
             break
         centre = candidates[close].mean(axis=0)
@@ -280,6 +299,7 @@ def lock_colour(
     radius: tuple[float, float] = RADIUS,
     smooth: float = SMOOTH,
     strength: float = STRENGTH,
+    lightness: float = LIGHTNESS,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Shift the garment's base colour inside ``region`` to ``target`` (module docstring).
 
@@ -295,6 +315,9 @@ def lock_colour(
             (:data:`SMOOTH`; 0: each pixel's own).
         strength: fraction of the base-to-target offset applied, in ``[0, 1]``
             (:data:`STRENGTH`).
+        lightness: weight in ``(0, 1]`` of L* in the search, mean-shift, fall-off and skin
+            distances (:data:`LIGHTNESS`; 1: CIE76 ΔE*ab). The shift itself is the full
+            CIELAB offset.
 
     Returns:
         ``(locked, base)``: a new uint8 image, equal to ``image`` bit for bit outside
@@ -307,21 +330,23 @@ def lock_colour(
     full, none = _check_falloff("radius", radius)
     if not np.isfinite(search) or search <= 0:
         raise ValueError(f"search must be > 0, got {search!r}")
+    if not 0 < lightness <= 1:
+        raise ValueError(f"lightness must be in (0, 1], got {lightness!r}")
     _check_smooth_strength(smooth, strength)
     out = image.copy()
     if not region.any():
         return out, None
     box, inside = _region_box(region)
     lab = rgb_to_lab(image[box])
-    base = base_colour(lab[inside], target, skin, search)
+    base = base_colour(lab[inside], target, skin, search, lightness)
     if base is None:
         logger.info("colour lock: no garment colour near the target in the render; left as is")
         return out, None
     local = cv2.GaussianBlur(lab, (0, 0), smooth) if smooth > 0 else lab
-    distance = np.linalg.norm(local - base, axis=-1)
+    distance = _distance(local, base, lightness)
     weight = 1.0 - _smoothstep((distance - full) / (none - full))
     if skin is not None:  # a pixel nearer the skin tone than the base stays skin
-        weight *= _skin_guard(lab, skin, distance)
+        weight *= _skin_guard(lab, skin, distance, lightness)
     shifted = lab + (strength * weight)[..., None] * (target - base)
     _write_moved(out, box, inside & (weight > 0), shifted)
     return out, base
