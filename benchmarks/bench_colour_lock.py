@@ -412,10 +412,10 @@ def joint_sweep(args, judge, summary, render, n_two: int, variants) -> None:
     print(f"# Both locks: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
     print(
         f"{n_two} prompts name a print's colour (the print lock runs on those). Base lock: "
-        "search radius and strength; print lock: strength and (full, none) radius; the other "
-        "settings are the shipped ones. Colour: the dominant palette colour over the target's "
-        "garment mask; 2nd colour: it wins at least 5 % of the votes; pattern and type: the "
-        "attribute classifiers; +/- : pairs gained / lost against the shipped locks.\n"
+        "search radius, strength and L* weight; print lock: strength and (full, none) radius; "
+        "the other settings are the shipped ones. Colour: the dominant palette colour over the "
+        "target's garment mask; 2nd colour: it wins at least 5 % of the votes; pattern and "
+        "type: the attribute classifiers; +/- : pairs gained / lost against the shipped locks.\n"
     )
     print(
         "| base search | base strength | base L* weight | print strength | print radius | "

@@ -14,7 +14,7 @@ evaluation's seeds) and prints, per judge (colour, the print's colour shown, pat
 as ``tryon eval`` judges them), the accuracy of each and the pairs gained and lost, and the
 mean L1 in mask.
 
-Run: ``.venv/bin/python benchmarks/bench_loop_lock.py --n 120 --at 0.4,0.6`` (~28 min on 2
+Run: ``.venv/bin/python benchmarks/bench_loop_lock.py --n 120 --at 0.4,0.6`` (22-28 min on 2
 cores).
 """
 
@@ -24,7 +24,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
@@ -46,19 +45,15 @@ from tryon.pipeline.conditioning import (  # noqa: E402
     image_to_tensor,
     tensor_to_images,
 )
+from tryon.pipeline.crop import crop_resize  # noqa: E402
 
 
 def crop_region(prepared) -> np.ndarray:
     """``(h, w)`` bool: the crop's garment region (the model's mask) less the clean plate,
-    the plate cut out of the photo by the crop box (which may extend past the photo)."""
+    the plate cut out of the photo by the crop box as the pipeline cuts every map
+    (:func:`tryon.pipeline.crop.crop_resize`)."""
     region = prepared.crop_mask[0, 0].cpu().numpy() > 0.5
-    x0, y0, x1, y1 = (int(v) for v in prepared.box)
-    height, width = prepared.plate.shape
-    plate = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    ya, yb, xa, xb = max(y0, 0), min(y1, height), max(x0, 0), min(x1, width)
-    plate[ya - y0 : yb - y0, xa - x0 : xb - x0] = prepared.plate[ya:yb, xa:xb]
-    plate = cv2.resize(plate, region.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
-    return region & ~plate
+    return region & ~crop_resize(prepared.plate, prepared.box, region.shape)
 
 
 def loop_lock(prepared, target: LockTarget, at_steps: set[int]):
