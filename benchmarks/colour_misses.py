@@ -142,7 +142,7 @@ def groups(pairs: list[Pair]) -> dict[str, list[int]]:
 def miss_table(pairs: list[Pair], reports: dict[str, list[dict]]) -> str:
     """Markdown: misses / pairs per group, one column per report (and the true targets')."""
     first = next(iter(reports.values()))
-    columns = {**{name: [not r["colour_correct"] for r in recs] for name, recs in reports.items()}}
+    columns = {name: [not r["colour_correct"] for r in recs] for name, recs in reports.items()}
     columns["ground truth"] = [r["gt_colour_correct"] is False for r in first]
     lines = ["| pairs | n | " + " | ".join(columns) + " |", "|---" * (len(columns) + 2) + "|"]
     for label, idx in {"all": list(range(len(pairs))), **groups(pairs)}.items():
@@ -210,7 +210,6 @@ def _garment_lab(image: np.ndarray, garment: np.ndarray) -> np.ndarray:
 def lock_table(pairs: list[Pair], records: list[dict], weights: str | None) -> str:
     """Markdown: each miss rendered with the colour lock off and on (module docstring)."""
     from tryon.evaluation.baselines import PipelineMethod
-    from tryon.evaluation.colour import palette_lab
     from tryon.evaluation.harness import _generator
     from tryon.pipeline import TryOnPipeline
     from tryon.pipeline.colour_lock import lock_target
