@@ -17,7 +17,10 @@ pairs (``world_samples``: deterministic, no model), then tells, over the ``test`
   rendered again with the default recipe (``--weights`` to name another folder), with the lock
   and without, and the garment's median CIELAB (over the target's garment mask) is compared
   with the asked colour: how far the model drew from it (the lock searches
-  :data:`tryon.pipeline.colour_lock.SEARCH` ΔE*ab around it) and how far the lock brought it.
+  :data:`tryon.pipeline.colour_lock.SEARCH` ΔE*ab around it) and how far the lock brought it;
+* with ``--lightness SPLIT``, every pair of that split rendered the same two ways, and the
+  garment's median L* compared with the true target's: is the model darker everywhere, or
+  only where it misses?
 
 Several reports may be given (same ``--n`` and ``--seed``): the group table gets a column for
 each; the detail is the first report's.
@@ -30,8 +33,8 @@ Run::
     .venv/bin/python benchmarks/colour_misses.py --render \\
         benchmarks/results/tryon-small-prints-gpu5146-print-prior
 
-Prints Markdown. Re-drawing the world costs ~0.1 s a pair on 2 cores; ``--render`` two
-renders (~4 s each) a miss.
+Prints Markdown. Re-drawing the world costs ~0.1 s a pair on 2 cores; ``--render`` and
+``--lightness`` two renders (~4 s each) a pair.
 """
 
 from __future__ import annotations
@@ -207,18 +210,35 @@ def _garment_lab(image: np.ndarray, garment: np.ndarray) -> np.ndarray:
     return np.median(rgb_to_lab(image[garment]), axis=0)
 
 
-def lock_table(pairs: list[Pair], records: list[dict], weights: str | None) -> str:
-    """Markdown: each miss rendered with the colour lock off and on (module docstring)."""
-    from tryon.evaluation.baselines import PipelineMethod
-    from tryon.evaluation.harness import _generator
+def load_pipeline(weights: str | None):
+    """The pipeline the reports were made with: the default recipe, on ``weights`` if given."""
     from tryon.pipeline import TryOnPipeline
-    from tryon.pipeline.colour_lock import lock_target
 
     if weights is None:
-        pipe = TryOnPipeline.from_recipe("default")
-    else:
-        pipe = TryOnPipeline.from_pretrained(weights)
-        pipe.apply_recipe(load_render_recipe("default"))
+        return TryOnPipeline.from_recipe("default")
+    pipe = TryOnPipeline.from_pretrained(weights)
+    pipe.apply_recipe(load_render_recipe("default"))
+    return pipe
+
+
+def render_off_on(pipe, sample) -> tuple[np.ndarray, np.ndarray]:
+    """``sample`` rendered as ``tryon eval`` renders it (its seed), colour lock off and on."""
+    from tryon.evaluation.baselines import PipelineMethod
+    from tryon.evaluation.harness import _generator
+
+    analysis = sample.analysis()
+    images = []
+    for lock in (False, True):
+        method = PipelineMethod(pipe, "diagnosis", {"colour_lock": lock})
+        out = method.run(analysis, sample.prompt, sample.category, _generator(0, sample.index))
+        images.append(out.image)
+    return images[0], images[1]
+
+
+def lock_table(pairs: list[Pair], records: list[dict], pipe) -> str:
+    """Markdown: each miss rendered with the colour lock off and on (module docstring)."""
+    from tryon.pipeline.colour_lock import lock_target
+
     palette = palette_lab()
     lines = [
         "| split | pair | asked | garment L*a*b* off → on | ΔE*ab to the asked colour off → on "
@@ -234,16 +254,9 @@ def lock_table(pairs: list[Pair], records: list[dict], weights: str | None) -> s
                 split, max(pairs[j].index for j in misses if pairs[j].split == split) + 1
             )
         sample = by_split[split][pairs[i].index]
-        analysis = sample.analysis()
-        labs, judged = [], None
-        for lock in (False, True):
-            method = PipelineMethod(pipe, "diagnosis", {"colour_lock": lock})
-            image = method.run(
-                analysis, sample.prompt, sample.category, _generator(0, sample.index)
-            ).image
-            labs.append(_garment_lab(image, sample.garment_mask))
-            if lock:
-                judged = palette_votes(image, sample.garment_mask, palette).dominant()[0]
+        images = render_off_on(pipe, sample)
+        labs = [_garment_lab(image, sample.garment_mask) for image in images]
+        judged = palette_votes(images[1], sample.garment_mask, palette).dominant()[0]
         target = lock_target(sample.prompt).base
         off, on = (float(np.linalg.norm(lab - target)) for lab in labs)
         fmt = " → ".join("(" + ", ".join(f"{v:.0f}" for v in lab) + ")" for lab in labs)
@@ -255,6 +268,43 @@ def lock_table(pairs: list[Pair], records: list[dict], weights: str | None) -> s
     return "\n".join(lines)
 
 
+def lightness_table(pairs: list[Pair], records: list[dict], pipe, split: str) -> str:
+    """Markdown: is the model darker than the truth on every pair of ``split``, or only on the
+    misses? Each pair rendered with the lock off and on; ΔL* is the garment's median L* in
+    the render less the true target's (over the target's garment mask)."""
+    chosen = [i for i, p in enumerate(pairs) if p.split == split]
+    if not chosen:
+        raise ValueError(f"the report holds no {split!r} pairs")
+    samples = world_samples(split, len(chosen))
+    deltas = []  # (off, on) per chosen pair
+    for sample in samples:
+        truth = _garment_lab(sample.target, sample.garment_mask)[0]
+        off, on = render_off_on(pipe, sample)
+        deltas.append(
+            tuple(float(_garment_lab(im, sample.garment_mask)[0] - truth) for im in (off, on))
+        )
+    missed = [not records[i]["colour_correct"] for i in chosen]
+    return lightness_rows(np.array(deltas), np.array(missed))
+
+
+def lightness_rows(deltas: np.ndarray, missed: np.ndarray) -> str:
+    """Markdown rows of :func:`lightness_table`: ``deltas`` ``(N, 2)`` ΔL* with the lock off
+    and on, ``missed`` ``(N,)`` bool (the report missed the colour)."""
+    lines = [
+        "| pairs | n | median ΔL* lock off | lock on | darker by > 5 L*, lock off | lock on |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, keep in (("all", np.ones_like(missed)), ("hits", ~missed), ("misses", missed)):
+        d = deltas[keep]
+        if len(d) == 0:
+            continue
+        lines.append(
+            f"| {label} | {len(d)} | {np.median(d[:, 0]):+.1f} | {np.median(d[:, 1]):+.1f} | "
+            f"{np.mean(d[:, 0] < -5):.0%} | {np.mean(d[:, 1] < -5):.0%} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("reports", type=Path, nargs="+", help="report folders (tryon eval)")
@@ -262,6 +312,12 @@ def main(argv=None) -> int:
         "--render", action="store_true", help="render the first report's misses, lock off / on"
     )
     parser.add_argument("--weights", help="the first report's weights folder (default recipe's)")
+    parser.add_argument(
+        "--lightness",
+        metavar="SPLIT",
+        help="render every pair of SPLIT, lock off / on, and compare the garment's L* with the "
+        "true target's (is the model darker everywhere, or only where it misses?)",
+    )
     args = parser.parse_args(argv)
     loaded = {str(path): load_records(path) for path in args.reports}
     first_name, first = next(iter(loaded.items()))
@@ -277,9 +333,13 @@ def main(argv=None) -> int:
     print(direction_table(pairs, flat[first_name], palette))
     print(f"\n## `{Path(first_name).name}`'s misses\n")
     print(detail_table(pairs, flat[first_name]))
+    pipe = load_pipeline(args.weights) if args.render or args.lightness else None
     if args.render:
         print(f"\n## The colour lock on `{Path(first_name).name}`'s misses\n")
-        print(lock_table(pairs, flat[first_name], args.weights))
+        print(lock_table(pairs, flat[first_name], pipe))
+    if args.lightness:
+        print(f"\n## Render against truth, L*, `{args.lightness}` split\n")
+        print(lightness_table(pairs, flat[first_name], pipe, args.lightness))
     return 0
 
 

@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "colour_misses.py"
@@ -92,3 +93,14 @@ def test_world_pairs_refuse_records_of_other_pairs(palette):
     records = {"test": [{"prompt": "not the world's caption", "colour_correct": True}]}
     with pytest.raises(ValueError, match="another --seed"):
         colour_misses.world_pairs(records, palette)
+
+
+def test_lightness_rows_split_hits_and_misses():
+    deltas = np.array([[-10.0, -2.0], [0.0, 1.0], [-20.0, -8.0], [4.0, 2.0]])
+    missed = np.array([False, False, True, True])
+    rows = colour_misses.lightness_rows(deltas, missed).splitlines()[2:]
+    assert rows[0] == "| all | 4 | -5.0 | -0.5 | 50% | 25% |"
+    assert rows[1] == "| hits | 2 | -5.0 | -0.5 | 50% | 0% |"
+    assert rows[2] == "| misses | 2 | -8.0 | -3.0 | 50% | 50% |"
+    # no misses: the row is left out
+    assert len(colour_misses.lightness_rows(deltas[:2], missed[:2]).splitlines()) == 4
