@@ -85,20 +85,22 @@ class BaseLock(NamedTuple):
 
 #: (search, (full, none), smooth, strength) variants of the lock.
 VARIANTS = [
-    (25.0, (12.0, 25.0), 0.0, 1.0),
-    (35.0, (8.0, 20.0), 0.0, 1.0),
-    (35.0, (12.0, 25.0), 0.0, 1.0),
-    (35.0, (16.0, 35.0), 0.0, 1.0),
-    (50.0, (12.0, 25.0), 0.0, 1.0),
-    (35.0, (12.0, 25.0), 2.0, 1.0),
-    (35.0, (12.0, 25.0), 0.0, 0.75),
-    (35.0, (12.0, 25.0), 0.0, 0.5),
-    (35.0, (12.0, 25.0), 2.0, 0.75),
-    (35.0, (16.0, 35.0), 2.0, 1.0),
-    (35.0, (16.0, 35.0), 2.0, 0.75),
-    (35.0, (12.0, 25.0), 4.0, 1.0),
+    BaseLock(*variant)
+    for variant in (
+        (25.0, (12.0, 25.0), 0.0, 1.0),
+        (35.0, (8.0, 20.0), 0.0, 1.0),
+        (35.0, (12.0, 25.0), 0.0, 1.0),
+        (35.0, (16.0, 35.0), 0.0, 1.0),
+        (50.0, (12.0, 25.0), 0.0, 1.0),
+        (35.0, (12.0, 25.0), 2.0, 1.0),
+        (35.0, (12.0, 25.0), 0.0, 0.75),
+        (35.0, (12.0, 25.0), 0.0, 0.5),
+        (35.0, (12.0, 25.0), 2.0, 0.75),
+        (35.0, (16.0, 35.0), 2.0, 1.0),
+        (35.0, (16.0, 35.0), 2.0, 0.75),
+        (35.0, (12.0, 25.0), 4.0, 1.0),
+    )
 ]
-VARIANTS = [BaseLock(*variant) for variant in VARIANTS]
 
 #: (strength, level sigma, (none, full) contrast, (full, none) radius) variants of the print
 #: lock; the shipped base lock runs after each.
@@ -281,8 +283,8 @@ def main() -> None:
 
     def render(base=None, print_=None) -> list[np.ndarray]:
         """Outputs with the print lock ``print_`` (on the prompts that name a print's colour;
-        a :data:`PRINT_VARIANTS` tuple) and then the base lock ``base`` (a :data:`VARIANTS`
-        tuple), each skipped when None, exactly where the pipeline applies them."""
+        a :data:`PRINT_VARIANTS` tuple) and then the base lock ``base`` (a :class:`BaseLock`),
+        each skipped when None, exactly where the pipeline applies them."""
         outputs = []
         for sample, unlocked, target in cases:
             photo = sample.source
@@ -305,7 +307,7 @@ def main() -> None:
                 )[0]
             if base is not None and target is not None:
                 generated = lock_colour(
-                    generated, region, target.base, unlocked.skin, **BaseLock(*base)._asdict()
+                    generated, region, target.base, unlocked.skin, **base._asdict()
                 )[0]
             outputs.append(composite(photo, generated, unlocked.weight))
         return outputs
@@ -428,7 +430,7 @@ def joint_sweep(args, judge, summary, render, n_two: int, variants) -> None:
         f"{ref['type']:.3f} | {ref['l1_mask']:.4f} |"
     )
     for r in rows:
-        base, (p_strength, _, _, p_radius) = BaseLock(*r["base"]), r["print"]
+        base, (p_strength, _, _, p_radius) = r["base"], r["print"]
         print(
             f"| {base.search:g} | {base.strength:g} | {base.lightness:g} | {p_strength:g} | "
             f"{p_radius[0]:g}-{p_radius[1]:g} | "

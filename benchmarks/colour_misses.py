@@ -52,10 +52,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tryon.body import CATEGORY_PARSING_LABELS, PARSING_INDEX  # noqa: E402
 from tryon.data.captions import names_two_colours  # noqa: E402
 from tryon.evaluation.colour import palette_lab, palette_votes  # noqa: E402
-from tryon.evaluation.harness import world_samples  # noqa: E402
+from tryon.evaluation.harness import DEFAULT_SPLITS, world_samples  # noqa: E402
+from tryon.pipeline.colour_lock import lock_target, rgb_to_lab  # noqa: E402
 from tryon.pipeline.recipe import load_render_recipe  # noqa: E402
 
-SPLITS = ("test", "heldout", "paraphrase")
 #: Share of the target garment's pixels outside the pipeline's mask above which a pair counts
 #: as "reaching outside" (a few edge pixels always do: the judges' mask is the union of both
 #: garments', the pipeline's the source's).
@@ -79,7 +79,7 @@ class Pair:
 def load_records(report: Path) -> dict[str, list[dict]]:
     """``{split: [record, ...]}`` of a report folder, world splits only."""
     records = json.loads((report / "records.json").read_text())
-    return {split: records[split] for split in SPLITS if split in records}
+    return {split: records[split] for split in DEFAULT_SPLITS if split in records}
 
 
 def source_garment_colour(sample, palette) -> str | None:
@@ -205,8 +205,6 @@ def detail_table(pairs: list[Pair], records: list[dict]) -> str:
 
 def _garment_lab(image: np.ndarray, garment: np.ndarray) -> np.ndarray:
     """Median CIELAB ``(3,)`` of ``image``'s pixels under ``garment``."""
-    from tryon.pipeline.colour_lock import rgb_to_lab
-
     return np.median(rgb_to_lab(image[garment]), axis=0)
 
 
@@ -237,8 +235,6 @@ def render_off_on(pipe, sample) -> tuple[np.ndarray, np.ndarray]:
 
 def lock_table(pairs: list[Pair], records: list[dict], pipe) -> str:
     """Markdown: each miss rendered with the colour lock off and on (module docstring)."""
-    from tryon.pipeline.colour_lock import lock_target
-
     palette = palette_lab()
     lines = [
         "| split | pair | asked | garment L*a*b* off → on | ΔE*ab to the asked colour off → on "
