@@ -92,7 +92,7 @@ def cell(value: float | None) -> str:
 def render_sweep(pipe, samples, settings: dict) -> dict[object, list[np.ndarray]]:
     """Each sample rendered once per setting (``{key: pipeline keyword arguments}``), the
     person analysed once per sample, with ``tryon eval``'s seed (the sample's index, seed 0):
-    ``{key: [image (H, W, 3) float in [0, 1], one per sample]}``."""
+    ``{key: [image (H, W, 3) uint8, one per sample]}``."""
     renders: dict[object, list[np.ndarray]] = {key: [] for key in settings}
     for sample in samples:
         prepared = pipe.prepare(sample.analysis(), sample.category)

@@ -112,6 +112,44 @@ def test_second_colour_is_judged_only_where_the_prompt_names_it():
     assert solid["second_colour_accuracy"] is None and solid["second_colour_n"] == 0
 
 
+class _TruthWithOneWrongColour:
+    """The true target, except one pair's garment painted flat in a colour not asked."""
+
+    name = "truth, one wrong colour"
+    needs_target = True
+    target = None
+
+    def __init__(self, samples, wrong_index, wrong_srgb):
+        self.by_prompt = {s.prompt: s for s in samples}
+        self.wrong_index, self.wrong_srgb = wrong_index, wrong_srgb
+
+    def run(self, analysis, prompt, category, generator=None):
+        sample = self.by_prompt[prompt]
+        image = sample.target.copy()
+        if sample.index == self.wrong_index:
+            image[sample.garment_mask] = self.wrong_srgb
+        return MethodOutput(image, sample.agnostic_mask)
+
+
+def test_colour_accuracy_where_the_judge_reads_the_truth():
+    samples = world_samples("test", 22, seed=0, size=(128, 96))
+    judges = build_judges(classifier_dir=None, fid=False)
+    truth = evaluate_split(GroundTruthMethod(), samples, judges)
+    misread = [r["index"] for r in truth.records if not r["gt_colour_correct"]]
+    assert misread == [8, 20]  # a print's blend or shading read as another palette colour
+    s = truth.summary
+    assert s["colour_accuracy"] == pytest.approx(20 / 22)
+    assert s["colour_accuracy_truth_read"] == 1.0 and s["colour_truth_read_n"] == 20
+
+    # A miss on a pair the judge reads right counts; the truth's own misreads do not.
+    asked = samples[0].attributes["colour"]
+    wrong = np.array([0, 255, 0] if asked != "green" else [255, 0, 0], np.uint8)
+    one_wrong = evaluate_split(_TruthWithOneWrongColour(samples, 0, wrong), samples, judges)
+    assert one_wrong.records[0]["colour_correct"] is False
+    assert one_wrong.summary["colour_accuracy_truth_read"] == pytest.approx(19 / 20)
+    assert one_wrong.summary["colour_accuracy"] == pytest.approx(19 / 22)
+
+
 @pytest.fixture(scope="module")
 def classifier_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("clf")

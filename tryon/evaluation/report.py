@@ -41,6 +41,7 @@ TABLE_METRICS: tuple[tuple[str, str, str, bool | None], ...] = (
     ("masked_l1", "L1 in mask", "{:.4f}", False),
     ("preservation_max", "preservation (max px change)", "{:d}", False),
     ("colour_accuracy", "colour acc", "{:.3f}", True),
+    ("colour_accuracy_truth_read", "colour acc where the judge reads the truth", "{:.3f}", True),
     ("colour_de00_median", "median ΔE00", "{:.1f}", False),
     ("second_colour_accuracy", "2nd colour acc", "{:.3f}", True),
     ("type_accuracy", "type acc", "{:.3f}", True),
