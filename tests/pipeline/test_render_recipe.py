@@ -82,6 +82,12 @@ def _without_print_prior() -> str:
     return "\n".join(x for x in text.splitlines() if not x.startswith("print_colour_prior"))
 
 
+def _with_setting(text: str, line: str) -> str:
+    """A recipe's ``text`` with a top-level ``line`` added before its last table."""
+    head, table = text.split("[attribute_guidance]")
+    return f"{head}{line}\n\n[attribute_guidance]{table}"
+
+
 def _write(tmp_path, text):
     path = tmp_path / "r.toml"
     path.write_text((PIPELINES / "default.toml").read_text() + text)
@@ -131,6 +137,9 @@ def test_unknown_key_and_bad_values_are_refused(tmp_path):
     bad.write_text(text.replace('scheduler = "dpm++"', 'scheduler = "pndm"'))
     with pytest.raises(RecipeError, match="scheduler"):
         load_render_recipe(bad)
+    bad.write_text(_with_setting(text, 'timestep_spacing = "karras"'))
+    with pytest.raises(RecipeError, match="timestep_spacing"):
+        load_render_recipe(bad)
     for tolerance in ("[35.0, 15.0]", "[-1.0, 5.0]", "[15.0]"):
         bad.write_text(
             text.replace(
@@ -164,6 +173,15 @@ def test_from_recipe_sets_scheduler_and_defaults(tmp_path, tiny_pipe_dir):
     assert isinstance(pipe.scheduler, DPMSolverMultistepScheduler)
     assert pipe.defaults.steps == load_render_recipe(path).steps
     assert pipe.default_size == (64, 64)
+    own = default_scheduler_config()["timestep_spacing"]  # the tiny weights'
+    if load_render_recipe(path).timestep_spacing is None:
+        assert pipe.scheduler.config.timestep_spacing == own
+
+    # a recipe's spacing replaces the weights' own
+    spacing = "trailing" if own != "trailing" else "leading"
+    path.write_text(_with_setting(path.read_text(), f'timestep_spacing = "{spacing}"'))
+    pipe = TryOnPipeline.from_recipe(path)
+    assert pipe.scheduler.config.timestep_spacing == spacing
 
 
 @pytest.mark.parametrize("name", SCHEDULER_NAMES)
@@ -173,6 +191,21 @@ def test_make_scheduler_keeps_noise_schedule(name):
     assert scheduler.config.beta_schedule == "scaled_linear"
     swapped = make_scheduler("ddim", scheduler)
     assert swapped.config.beta_end == scheduler.config.beta_end
+
+
+@pytest.mark.parametrize("name", SCHEDULER_NAMES)
+def test_make_scheduler_spacing_picks_the_first_timestep(name):
+    config = default_scheduler_config()
+    firsts = {}
+    for spacing in (None, "leading", "trailing", "linspace"):
+        scheduler = make_scheduler(name, config, spacing)
+        scheduler.set_timesteps(20)
+        firsts[spacing] = int(scheduler.timesteps[0])
+        assert scheduler.config.beta_end == config["beta_end"]  # the schedule itself stays
+    assert firsts[None] == firsts["leading"] < 990  # leading never visits the last timestep
+    assert firsts["trailing"] == firsts["linspace"] == 999
+    with pytest.raises(ValueError, match="timestep_spacing.*karras"):
+        make_scheduler(name, config, "karras")
 
 
 def test_unknown_scheduler():

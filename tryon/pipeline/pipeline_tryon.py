@@ -328,7 +328,9 @@ class TryOnPipeline(DiffusionPipeline):
 
     def apply_recipe(self, recipe: RenderRecipe) -> TryOnPipeline:
         """Use ``recipe``'s scheduler, device, dtype, attention backend and call defaults."""
-        self.scheduler = make_scheduler(recipe.scheduler, self.scheduler.config)
+        self.scheduler = make_scheduler(
+            recipe.scheduler, self.scheduler.config, recipe.timestep_spacing
+        )
         device = recipe.device
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -43,6 +43,11 @@ class RenderRecipe:
             multiples of the UNet's downsampling (32 for ``small``).
         steps: denoising steps, >= 1.
         scheduler: ``ddim``, ``dpm++``, ``euler`` or ``unipc`` (:mod:`tryon.pipeline.schedulers`).
+        timestep_spacing: which of the 1000 training timesteps the sampler visits:
+            ``leading`` (at 20 steps DPM++ starts at t = 941), ``trailing`` or ``linspace``
+            (start at t = 999; :data:`~tryon.pipeline.schedulers.TIMESTEP_SPACINGS`).
+            Optional, default None: the weights' scheduler config's (``leading`` for the
+            shipped weights).
         guidance_scale: classifier-free guidance scale (Ho & Salimans 2022); <= 1 turns it off.
         guidance_stop: fraction of the steps, in ``(0, 1]``, after which guidance is switched off
             (the last steps run the conditional branch only, halving their cost); 1 = guide
@@ -117,6 +122,7 @@ class RenderRecipe:
     mask_keep_top: bool = False
     colour_prior: float = 0.0
     print_colour_prior: float | None = None
+    timestep_spacing: Literal["leading", "trailing", "linspace"] | None = None
 
     def __post_init__(self) -> None:
         height, width = self.resolution
