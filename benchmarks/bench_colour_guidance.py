@@ -153,6 +153,28 @@ def print_judged_table(first_header: str, labels: list[str], rows: list[dict]) -
         )
 
 
+def finish_sweep(
+    first_header: str,
+    reference: str,
+    labels: list[str],
+    rows: list[dict],
+    two: np.ndarray,
+    json_path: Path | None,
+    payload: dict,
+) -> None:
+    """Print how many prompts name a print's colour and :func:`print_judged_table` (gains and
+    losses against the first ``reference``, e.g. "strength"), and write ``payload`` as JSON to
+    ``json_path`` when one is given."""
+    print(
+        f"{int(two.sum())} prompts name a print's colour too, {int((~two).sum())} do not. "
+        f"+/-: pairs gained / lost against the first {reference}, p: two-sided sign test.\n"
+    )
+    print_judged_table(first_header, labels, rows)
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(payload, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=120, help="validation pairs (default 120)")

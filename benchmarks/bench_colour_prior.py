@@ -27,7 +27,6 @@ set, and prints the median and 90th percentile::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -38,7 +37,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_colour_guidance import judged_rows, print_judged_table, render_sweep  # noqa: E402
+from bench_colour_guidance import finish_sweep, judged_rows, render_sweep  # noqa: E402
 
 from tryon.data.captions import names_two_colours  # noqa: E402
 from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
@@ -105,15 +104,9 @@ def main() -> None:
         f"# Colour prior: sweep (validation pairs {args.skip}-{args.skip + len(samples)}, "
         f"recipe {args.recipe})\n"
     )
-    print(
-        f"{int(two.sum())} prompts name a print's colour too, {int((~two).sum())} do not. "
-        "+/-: pairs gained / lost against the first strength, p: two-sided sign test.\n"
-    )
-    print_judged_table("colour prior", [f"{k:g}" for k in priors], rows)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"n": len(samples), "skip": args.skip, "recipe": args.recipe, "rows": rows}
-        args.json.write_text(json.dumps(payload, indent=2))
+    payload = {"n": len(samples), "skip": args.skip, "recipe": args.recipe, "rows": rows}
+    labels = [f"{k:g}" for k in priors]
+    finish_sweep("colour prior", "strength", labels, rows, two, args.json, payload)
 
 
 if __name__ == "__main__":

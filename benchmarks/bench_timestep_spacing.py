@@ -24,7 +24,6 @@ Prints a Markdown table. It renders ``n * len(spacings)`` images: ~3.3 s each on
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_colour_guidance import judged_rows, print_judged_table, render_sweep  # noqa: E402
+from bench_colour_guidance import finish_sweep, judged_rows, render_sweep  # noqa: E402
 
 from tryon.data.captions import names_two_colours  # noqa: E402
 from tryon.evaluation import masked_l1  # noqa: E402
@@ -91,18 +90,12 @@ def main() -> None:
         f"# Timestep spacing (validation pairs {args.skip}-{args.skip + len(samples)}, "
         f"recipe {args.recipe}, {recipe.scheduler}, {recipe.steps} steps)\n"
     )
-    print(
-        f"{int(two.sum())} prompts name a print's colour too, {int((~two).sum())} do not. "
-        "+/-: pairs gained / lost against the first spacing, p: two-sided sign test.\n"
-    )
-    print_judged_table("spacing", [f"{s} (t={starts[s]})" for s in spacings], rows)
+    payload = {"n": len(samples), "skip": args.skip, "recipe": args.recipe, "rows": rows}
+    labels = [f"{s} (t={starts[s]})" for s in spacings]
+    finish_sweep("spacing", "spacing", labels, rows, two, args.json, payload)
     print("\n| spacing | L1 in mask |\n|---|---:|")
     for r in rows:
         print(f"| {r['spacing']} | {r['l1_in_mask']:.4f} |")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"n": len(samples), "skip": args.skip, "recipe": args.recipe, "rows": rows}
-        args.json.write_text(json.dumps(payload, indent=2))
 
 
 if __name__ == "__main__":
