@@ -32,21 +32,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_colour_guidance import render_sweep  # noqa: E402
 
 from tryon.evaluation.baselines import AutoencoderMethod  # noqa: E402
-from tryon.evaluation.colour import srgb_to_lab  # noqa: E402
+from tryon.evaluation.colour import garment_lightness  # noqa: E402
 from tryon.evaluation.harness import world_samples  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
 
 
 def lightness_delta(image: np.ndarray, target: np.ndarray, garment: np.ndarray) -> float:
-    """Median L* of ``image`` less the true ``target``'s over the ``garment`` mask.
+    """Median L* of ``image`` less the true ``target``'s over the ``garment`` mask (what
+    ``tryon eval`` records per pair as ``lightness_delta``).
 
     Args:
         image, target: ``(H, W, 3)`` uint8 sRGB.
         garment: ``(H, W)`` bool, not empty.
     """
-    return float(
-        np.median(srgb_to_lab(image[garment])[:, 0]) - np.median(srgb_to_lab(target[garment])[:, 0])
-    )
+    return garment_lightness(image, garment) - garment_lightness(target, garment)
 
 
 def summary_row(label: str, deltas: list[float]) -> str:

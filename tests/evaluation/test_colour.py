@@ -159,3 +159,15 @@ def test_colour_share_counts_the_second_colours_pixels():
     assert colour_share(image, np.zeros((10, 10), bool), pal, "white") is None
     with pytest.raises(KeyError, match="mauve"):
         colour_share(image, mask, pal, "mauve")
+
+
+def test_garment_lightness_is_the_median_over_the_mask():
+    from tryon.evaluation.colour import garment_lightness
+
+    image = np.zeros((4, 4, 3), np.uint8)
+    image[:, :3] = 255  # white (L* 100) on three columns, black (L* 0) on the fourth
+    mask = np.ones((4, 4), bool)
+    assert garment_lightness(image, mask) == pytest.approx(100.0, abs=0.01)
+    mask[:, :2] = False  # one white and one black column left: the median is their middle
+    assert garment_lightness(image, mask) == pytest.approx(50.0, abs=0.01)
+    assert garment_lightness(image, np.zeros((4, 4), bool)) is None

@@ -149,6 +149,12 @@ def test_colour_accuracy_where_the_judge_reads_the_truth():
     assert one_wrong.summary["colour_accuracy_truth_read"] == pytest.approx(19 / 20)
     assert one_wrong.summary["colour_accuracy"] == pytest.approx(19 / 22)
 
+    # the truth is exactly as light as itself; a garment painted another flat colour is not
+    assert all(r["lightness_delta"] == 0.0 for r in truth.records)
+    assert s["lightness_delta_median"] == 0.0
+    assert one_wrong.records[0]["lightness_delta"] != 0.0
+    assert all(r["lightness_delta"] == 0.0 for r in one_wrong.records[1:])
+
 
 @pytest.fixture(scope="module")
 def classifier_dir(tmp_path_factory):

@@ -272,6 +272,13 @@ def garment_mean_colour(image: np.ndarray, mask: np.ndarray) -> np.ndarray | Non
     return pixels.mean(axis=0)
 
 
+def garment_lightness(image: np.ndarray, mask: np.ndarray) -> float | None:
+    """Median CIELAB L* (0-100) of ``image`` (H, W, 3) uint8 under ``mask`` (H, W) bool; None
+    if the mask is empty. The median, so a print's second colour or a seam does not move it."""
+    pixels = masked_lab_pixels(image, mask)
+    return None if len(pixels) == 0 else float(np.median(pixels[:, 0]))
+
+
 @dataclass(frozen=True)
 class PaletteVotes:
     """Each garment pixel's vote for its nearest palette colour (:func:`palette_votes`).

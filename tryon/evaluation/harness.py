@@ -27,7 +27,9 @@ whatever mask the method draws. Metrics per split (see :mod:`tryon.evaluation.me
 * text fidelity: colour accuracy (the garment's dominant colour over the target's ground-truth
   garment mask is the asked palette colour), the same over only the pairs where that judge
   reads the true target's colour right (it misreads about one in ten: a print's blend, a
-  shadow), and the median CIEDE2000 between the asked colour and the garment's colour;
+  shadow), the median CIEDE2000 between the asked colour and the garment's colour, and the
+  median over pairs of the garment's median L* less the true target's (0: as light as the
+  truth; negative: darker);
   second-colour accuracy, over the pairs whose prompt names a print's
   or stripe's colour ("navy with white dots"): that colour wins at least
   :data:`SECOND_COLOUR_SHARE` of the garment's nearest-palette votes; garment type, sleeve
@@ -58,6 +60,7 @@ from tryon.evaluation.baselines import GroundTruthMethod, MethodOutput
 from tryon.evaluation.colour import (
     PaletteVotes,
     ciede2000,
+    garment_lightness,
     garment_mean_colour,
     palette_lab,
     palette_votes,
@@ -348,6 +351,13 @@ def _colour_record(
     }
 
 
+def _lightness_delta(image: np.ndarray, target: np.ndarray, mask: np.ndarray) -> float | None:
+    """The garment's median L* in ``image`` less the true ``target``'s, over ``mask``
+    (negative: drawn darker than the truth); None for an empty mask."""
+    drawn, true = garment_lightness(image, mask), garment_lightness(target, mask)
+    return None if drawn is None or true is None else drawn - true
+
+
 def second_colour_asked(sample: WorldSample, palette) -> str | None:
     """The target's second colour (a print's, a stripe's) when the prompt names one, else
     None: a prompt that only says "striped" leaves the stripes' colour to the method."""
@@ -500,6 +510,7 @@ def evaluate_split(
         gt_colour2 = _second_colour_record(gt_votes, asked2)
         rec["gt_colour2_share"] = gt_colour2["colour2_share"]
         rec["gt_colour2_shown"] = gt_colour2["colour2_shown"]
+        rec["lightness_delta"] = _lightness_delta(out.image, sample.target, mask)
         records.append(rec)
         results.append(out)
         if len(grid) < grid_rows:
@@ -523,6 +534,7 @@ def evaluate_split(
             r["colour_correct"] for r in records if r["gt_colour_correct"]
         ),
         "colour_truth_read_n": sum(bool(r["gt_colour_correct"]) for r in records),
+        "lightness_delta_median": _median(r["lightness_delta"] for r in records),
         "second_colour_accuracy": _mean(r["colour2_shown"] for r in records),
         "second_colour_share": _mean(r["colour2_share"] for r in records),
         "second_colour_n": sum(r["colour2_shown"] is not None for r in records),

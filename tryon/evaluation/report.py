@@ -43,6 +43,7 @@ TABLE_METRICS: tuple[tuple[str, str, str, bool | None], ...] = (
     ("colour_accuracy", "colour acc", "{:.3f}", True),
     ("colour_accuracy_truth_read", "colour acc where the judge reads the truth", "{:.3f}", True),
     ("colour_de00_median", "median ΔE00", "{:.1f}", False),
+    ("lightness_delta_median", "median ΔL* against the truth (0 best)", "{:+.1f}", None),
     ("second_colour_accuracy", "2nd colour acc", "{:.3f}", True),
     ("type_accuracy", "type acc", "{:.3f}", True),
     ("sleeve_accuracy", "sleeve acc", "{:.3f}", True),
