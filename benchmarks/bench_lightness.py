@@ -5,7 +5,8 @@ the colour lock off; ``benchmarks/results/colour-misses``), and most colour miss
 darker neighbour of the asked colour. This renders ``--n`` validation world pairs with the
 render recipe, the colour lock off (it moves lightness itself), at each classifier-free
 guidance scale of ``--scales`` and once more at the recipe's scale without the colour prior,
-and measures each garment's median L* over the target's garment mask less the true target's.
+and measures each garment's median L* over the target's garment mask less the true target's
+(:func:`tryon.evaluation.colour.lightness_delta`, as ``tryon eval`` records it per pair).
 The first row is the VAE alone: the true target cropped, encoded, decoded and pasted as a
 render is (``tryon eval --baseline autoencoder`` without restore or lock), so the rest is the
 UNet's and the sampler's.
@@ -32,20 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_colour_guidance import render_sweep  # noqa: E402
 
 from tryon.evaluation.baselines import AutoencoderMethod  # noqa: E402
-from tryon.evaluation.colour import garment_lightness  # noqa: E402
+from tryon.evaluation.colour import lightness_delta  # noqa: E402
 from tryon.evaluation.harness import world_samples  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
-
-
-def lightness_delta(image: np.ndarray, target: np.ndarray, garment: np.ndarray) -> float:
-    """Median L* of ``image`` less the true ``target``'s over the ``garment`` mask (what
-    ``tryon eval`` records per pair as ``lightness_delta``).
-
-    Args:
-        image, target: ``(H, W, 3)`` uint8 sRGB.
-        garment: ``(H, W)`` bool, not empty.
-    """
-    return garment_lightness(image, garment) - garment_lightness(target, garment)
 
 
 def summary_row(label: str, deltas: list[float]) -> str:

@@ -1,7 +1,8 @@
 """Compare the samplers' timestep spacings on the validation split (never on test).
 
 The shipped schedule uses diffusers' "leading" spacing (Stable Diffusion's): at 20 steps the
-sampler starts at t = 951, never at the last training timestep 999. Lin et al., "Common
+sampler starts at t = 941 (DPM-Solver++; 951 for DDIM), never at the last training timestep
+999. Lin et al., "Common
 Diffusion Noise Schedules and Sample Steps are Flawed" (WACV 2024, section 3.3), recommend
 "trailing", which starts at 999; "linspace" also starts there. A model that settles the
 garment's colour in its first steps could draw colour differently from either start. This

@@ -25,22 +25,12 @@ import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from paired_records import SPLITS, paired_counts, sign_test  # noqa: E402
 
-
-def truth_read_accuracy(records: list[dict]) -> tuple[float | None, int]:
-    """Colour accuracy over the records whose true target the judge reads right, and how many
-    those are: ``(accuracy in [0, 1] or None when there are none, n)``.
-
-    Raises:
-        KeyError: a record has no ``gt_colour_correct`` (a report older than the field).
-    """
-    read = [r for r in records if r["gt_colour_correct"]]
-    if not read:
-        return None, 0
-    return sum(bool(r["colour_correct"]) for r in read) / len(read), len(read)
+from tryon.evaluation.harness import truth_read_accuracy  # noqa: E402
 
 
 def load_splits(report: Path) -> dict[str, list[dict]]:

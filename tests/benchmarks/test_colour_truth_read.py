@@ -1,12 +1,11 @@
-"""benchmarks/colour_truth_read.py: colour accuracy over the pairs the judge reads right."""
+"""benchmarks/colour_truth_read.py: per report and split, from the harness's
+``truth_read_accuracy`` (tested in tests/evaluation/test_harness.py)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 from pathlib import Path
-
-import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "colour_truth_read.py"
 spec = importlib.util.spec_from_file_location("colour_truth_read", SCRIPT)
@@ -16,19 +15,6 @@ spec.loader.exec_module(colour_truth_read)
 
 def _record(prompt, correct, truth_read):
     return {"prompt": prompt, "colour_correct": correct, "gt_colour_correct": truth_read}
-
-
-def test_truth_read_accuracy_leaves_out_the_pairs_the_judge_misreads():
-    records = [
-        _record("a", True, True),
-        _record("b", False, True),
-        _record("c", False, False),  # the judge misreads this truth: not the method's miss
-        _record("d", True, False),
-    ]
-    assert colour_truth_read.truth_read_accuracy(records) == (0.5, 2)
-    assert colour_truth_read.truth_read_accuracy([_record("c", False, False)]) == (None, 0)
-    with pytest.raises(KeyError):
-        colour_truth_read.truth_read_accuracy([{"prompt": "a", "colour_correct": True}])
 
 
 def test_main_counts_gains_only_where_the_judge_reads_the_truth(tmp_path, capsys):

@@ -171,3 +171,20 @@ def test_garment_lightness_is_the_median_over_the_mask():
     mask[:, :2] = False  # one white and one black column left: the median is their middle
     assert garment_lightness(image, mask) == pytest.approx(50.0, abs=0.01)
     assert garment_lightness(image, np.zeros((4, 4), bool)) is None
+
+
+def test_lightness_delta_is_measured_over_the_garment_only():
+    from tryon.evaluation.colour import lab_to_srgb, lightness_delta
+
+    def grey(lightness):
+        return np.round(lab_to_srgb(np.array([lightness, 0.0, 0.0])) * 255).astype(np.uint8)
+
+    target = np.zeros((8, 8, 3), np.uint8)
+    target[:4] = grey(60)
+    image = target.copy()
+    image[:4] = grey(50)
+    image[4:] = 255  # outside the garment: not counted
+    garment = np.zeros((8, 8), bool)
+    garment[:4] = True
+    assert lightness_delta(image, target, garment) == pytest.approx(-10, abs=0.5)
+    assert lightness_delta(target, target, garment) == 0.0

@@ -16,6 +16,7 @@ from tryon.evaluation.harness import (
     evaluate_split,
     recall_at_1,
     second_colour_asked,
+    truth_read_accuracy,
     world_samples,
 )
 from tryon.evaluation.report import compare_reports, load_report
@@ -110,6 +111,23 @@ def test_second_colour_is_judged_only_where_the_prompt_names_it():
 
     solid = evaluate_split(GroundTruthMethod(), samples[:3], judges).summary
     assert solid["second_colour_accuracy"] is None and solid["second_colour_n"] == 0
+
+
+def _truth_record(prompt, correct, truth_read):
+    return {"prompt": prompt, "colour_correct": correct, "gt_colour_correct": truth_read}
+
+
+def test_truth_read_accuracy_leaves_out_the_pairs_the_judge_misreads():
+    records = [
+        _truth_record("a", True, True),
+        _truth_record("b", False, True),
+        _truth_record("c", False, False),  # the judge misreads this truth: not the method's miss
+        _truth_record("d", True, False),
+    ]
+    assert truth_read_accuracy(records) == (0.5, 2)
+    assert truth_read_accuracy([_truth_record("c", False, False)]) == (None, 0)
+    with pytest.raises(KeyError):
+        truth_read_accuracy([{"prompt": "a", "colour_correct": True}])
 
 
 class _TruthWithOneWrongColour:

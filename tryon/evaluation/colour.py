@@ -279,6 +279,13 @@ def garment_lightness(image: np.ndarray, mask: np.ndarray) -> float | None:
     return None if len(pixels) == 0 else float(np.median(pixels[:, 0]))
 
 
+def lightness_delta(image: np.ndarray, target: np.ndarray, mask: np.ndarray) -> float | None:
+    """:func:`garment_lightness` of ``image`` less the true ``target``'s over the same
+    ``mask`` (negative: drawn darker than the truth); None for an empty mask."""
+    drawn, true = garment_lightness(image, mask), garment_lightness(target, mask)
+    return None if drawn is None or true is None else drawn - true
+
+
 @dataclass(frozen=True)
 class PaletteVotes:
     """Each garment pixel's vote for its nearest palette colour (:func:`palette_votes`).

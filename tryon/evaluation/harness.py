@@ -60,8 +60,8 @@ from tryon.evaluation.baselines import GroundTruthMethod, MethodOutput
 from tryon.evaluation.colour import (
     PaletteVotes,
     ciede2000,
-    garment_lightness,
     garment_mean_colour,
+    lightness_delta,
     palette_lab,
     palette_votes,
 )
@@ -351,11 +351,18 @@ def _colour_record(
     }
 
 
-def _lightness_delta(image: np.ndarray, target: np.ndarray, mask: np.ndarray) -> float | None:
-    """The garment's median L* in ``image`` less the true ``target``'s, over ``mask``
-    (negative: drawn darker than the truth); None for an empty mask."""
-    drawn, true = garment_lightness(image, mask), garment_lightness(target, mask)
-    return None if drawn is None or true is None else drawn - true
+def truth_read_accuracy(records: Sequence[dict]) -> tuple[float | None, int]:
+    """Colour accuracy over the ``records`` whose true target the colour judge reads right
+    (``gt_colour_correct``), and how many those are: ``(accuracy in [0, 1] or None when there
+    are none, n)``.
+
+    Raises:
+        KeyError: a record has no ``gt_colour_correct`` (a report older than the field).
+    """
+    read = [r for r in records if r["gt_colour_correct"]]
+    if not read:
+        return None, 0
+    return sum(bool(r["colour_correct"]) for r in read) / len(read), len(read)
 
 
 def second_colour_asked(sample: WorldSample, palette) -> str | None:
@@ -510,12 +517,13 @@ def evaluate_split(
         gt_colour2 = _second_colour_record(gt_votes, asked2)
         rec["gt_colour2_share"] = gt_colour2["colour2_share"]
         rec["gt_colour2_shown"] = gt_colour2["colour2_shown"]
-        rec["lightness_delta"] = _lightness_delta(out.image, sample.target, mask)
+        rec["lightness_delta"] = lightness_delta(out.image, sample.target, mask)
         records.append(rec)
         results.append(out)
         if len(grid) < grid_rows:
             grid.append((sample.source, sample.target, out.image, sample.prompt))
 
+    truth_read = truth_read_accuracy(records)
     summary: dict[str, Any] = {
         "n": len(samples),
         "seconds_per_image": seconds / len(samples),
@@ -530,10 +538,8 @@ def evaluate_split(
         # The palette vote misreads some true targets (a print's blend read as a third colour,
         # shading as a darker neighbour); over the pairs where it reads the truth right, a
         # miss is the method's, not the judge's.
-        "colour_accuracy_truth_read": _mean(
-            r["colour_correct"] for r in records if r["gt_colour_correct"]
-        ),
-        "colour_truth_read_n": sum(bool(r["gt_colour_correct"]) for r in records),
+        "colour_accuracy_truth_read": truth_read[0],
+        "colour_truth_read_n": truth_read[1],
         "lightness_delta_median": _median(r["lightness_delta"] for r in records),
         "second_colour_accuracy": _mean(r["colour2_shown"] for r in records),
         "second_colour_share": _mean(r["colour2_share"] for r in records),
