@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tryon.body import CATEGORY_PARSING_LABELS, PARSING_INDEX  # noqa: E402
 from tryon.data.captions import names_two_colours  # noqa: E402
-from tryon.evaluation.colour import palette_lab, palette_votes  # noqa: E402
+from tryon.evaluation.colour import lightness_delta, palette_lab, palette_votes  # noqa: E402
 from tryon.evaluation.harness import DEFAULT_SPLITS, world_samples  # noqa: E402
 from tryon.pipeline.colour_lock import lock_target, rgb_to_lab  # noqa: E402
 from tryon.pipeline.recipe import load_render_recipe  # noqa: E402
@@ -204,7 +204,8 @@ def detail_table(pairs: list[Pair], records: list[dict]) -> str:
 
 
 def _garment_lab(image: np.ndarray, garment: np.ndarray) -> np.ndarray:
-    """Median CIELAB ``(3,)`` of ``image``'s pixels under ``garment``."""
+    """Median CIELAB ``(3,)`` of ``image``'s pixels under ``garment``, in the colour lock's
+    CIELAB (OpenCV's), the space its targets are given in."""
     return np.median(rgb_to_lab(image[garment]), axis=0)
 
 
@@ -267,18 +268,19 @@ def lock_table(pairs: list[Pair], records: list[dict], pipe) -> str:
 def lightness_table(pairs: list[Pair], records: list[dict], pipe, split: str) -> str:
     """Markdown: is the model darker than the truth on every pair of ``split``, or only on the
     misses? Each pair rendered with the lock off and on; ΔL* is the garment's median L* in
-    the render less the true target's (over the target's garment mask)."""
+    the render less the true target's, over the target's garment mask
+    (:func:`tryon.evaluation.colour.lightness_delta`, as ``tryon eval`` records it)."""
     chosen = [i for i, p in enumerate(pairs) if p.split == split]
     if not chosen:
         raise ValueError(f"the report holds no {split!r} pairs")
     samples = world_samples(split, len(chosen))
-    deltas = []  # (off, on) per chosen pair
-    for sample in samples:
-        truth = _garment_lab(sample.target, sample.garment_mask)[0]
-        off, on = render_off_on(pipe, sample)
-        deltas.append(
-            tuple(float(_garment_lab(im, sample.garment_mask)[0] - truth) for im in (off, on))
+    deltas = [  # (off, on) per chosen pair, as tryon eval records it
+        tuple(
+            lightness_delta(image, sample.target, sample.garment_mask)
+            for image in render_off_on(pipe, sample)
         )
+        for sample in samples
+    ]
     missed = [not records[i]["colour_correct"] for i in chosen]
     return lightness_rows(np.array(deltas), np.array(missed))
 
