@@ -29,8 +29,9 @@ Run::
 
     .venv/bin/python benchmarks/bench_lightness_timestep.py --n 40 --starts 1,2,7,13
 
-Prints Markdown tables. About 15 s a pair on 2 cores (one render, one batched UNet call,
-decodes), and 4 s more a pair for each start.
+Prints Markdown tables. About 17 s a pair on 2 cores (one render, one batched UNet call,
+decodes), and 4-9 s more a pair for each start (60 pairs took 17 min; 40 pairs with four
+starts 35 min).
 """
 
 from __future__ import annotations
