@@ -69,15 +69,20 @@ def measure(prepared, sample, latents: torch.Tensor, pipe) -> list[float]:
     ]
 
 
+def truth_latent(pipe, prepared, sample) -> torch.Tensor:
+    """``(1, C, h, w)`` float32: the true target's crop encoded as the pipeline crops photos."""
+    crop = crop_resize(sample.target, prepared.box, prepared.size, fill=AGNOSTIC_FILL)
+    return encode_latents(pipe.vae, image_to_tensor(crop), pipe._execution_device).float()
+
+
 @torch.no_grad()
 def forward_process_estimates(
-    pipe, prepared, sample, timesteps: torch.Tensor, guidance: float
+    pipe, prepared, sample, z0: torch.Tensor, timesteps: torch.Tensor, guidance: float
 ) -> tuple[list[float], list[float], float]:
-    """ΔL* of the one-step clean estimate from the truth noised to each of ``timesteps``,
-    guided at ``guidance`` and unguided, and of the truth through the VAE alone."""
+    """ΔL* of the one-step clean estimate from the truth (its :func:`truth_latent` ``z0``)
+    noised to each of ``timesteps``, guided at ``guidance`` and unguided, and of the truth
+    through the VAE alone."""
     device, dtype = pipe._execution_device, pipe.unet.dtype
-    crop = crop_resize(sample.target, prepared.box, prepared.size, fill=AGNOSTIC_FILL)
-    z0 = encode_latents(pipe.vae, image_to_tensor(crop), device).float()
     n = len(timesteps)
     noise = torch.randn(
         (n, *z0.shape[1:]), generator=torch.Generator().manual_seed(sample.index)
@@ -112,6 +117,15 @@ def sampler_estimates(pipe, prepared, sample, steps: set[int]) -> tuple[dict[int
             estimates[i] = p.scheduler.model_outputs[-1].clone()
         return tensors
 
+    final = render_lightness(pipe, prepared, sample, keep)
+    order = sorted(estimates)
+    deltas = measure(prepared, sample, torch.cat([estimates[i] for i in order]), pipe)
+    return dict(zip(order, deltas, strict=True)), final
+
+
+def render_lightness(pipe, prepared, sample, callback) -> float:
+    """ΔL* of ``sample`` rendered with the recipe, lock and background restore off, the
+    evaluation's seed, ``callback`` as its ``callback_on_step_end``."""
     with torch.no_grad():
         out = pipe(
             prepared,
@@ -120,21 +134,15 @@ def sampler_estimates(pipe, prepared, sample, steps: set[int]) -> tuple[dict[int
             restore_background=False,
             generator=_generator(0, sample.index),
             output_type="np",
-            callback_on_step_end=keep,
+            callback_on_step_end=callback,
         )
-    order = sorted(estimates)
-    deltas = measure(prepared, sample, torch.cat([estimates[i] for i in order]), pipe)
-    final = lightness_delta(out.images[0], sample.target, sample.garment_mask)
-    return dict(zip(order, deltas, strict=True)), final
+    return lightness_delta(out.images[0], sample.target, sample.garment_mask)
 
 
-def render_from_truth(pipe, prepared, sample, start: int) -> float:
-    """ΔL* of a render that goes on from the true target's forward process at step
-    ``start`` (``>= 1``; the latents after step ``start - 1`` replaced, fresh noise seeded
-    by the pair), recipe otherwise as :func:`sampler_estimates`."""
-    device = pipe._execution_device
-    crop = crop_resize(sample.target, prepared.box, prepared.size, fill=AGNOSTIC_FILL)
-    z0 = encode_latents(pipe.vae, image_to_tensor(crop), device).float()
+def render_from_truth(pipe, prepared, sample, z0: torch.Tensor, start: int) -> float:
+    """ΔL* of a render that goes on from the true target's (:func:`truth_latent` ``z0``)
+    forward process at step ``start`` (``>= 1``; the latents after step ``start - 1``
+    replaced, fresh noise seeded by the pair), recipe otherwise as :func:`sampler_estimates`."""
     noise = torch.randn(z0.shape, generator=torch.Generator().manual_seed(1000 + sample.index))
 
     def restart(p, i, t, tensors):
@@ -148,17 +156,7 @@ def render_from_truth(pipe, prepared, sample, start: int) -> float:
             "latents": scheduler.add_noise(z0, noise.to(z0), scheduler.timesteps[start].reshape(1))
         }
 
-    with torch.no_grad():
-        out = pipe(
-            prepared,
-            sample.prompt,
-            colour_lock=False,
-            restore_background=False,
-            generator=_generator(0, sample.index),
-            output_type="np",
-            callback_on_step_end=restart,
-        )
-    return lightness_delta(out.images[0], sample.target, sample.garment_mask)
+    return render_lightness(pipe, prepared, sample, restart)
 
 
 def main(argv=None) -> int:
@@ -194,7 +192,8 @@ def main(argv=None) -> int:
     restarted: dict[int, list[float]] = {k: [] for k in starts}
     for sample in world_samples("val", args.n, seed=0):
         prepared = pipe.prepare(sample.analysis(), sample.category)
-        g, u, v = forward_process_estimates(pipe, prepared, sample, chosen, guidance)
+        z0 = truth_latent(pipe, prepared, sample)
+        g, u, v = forward_process_estimates(pipe, prepared, sample, z0, chosen, guidance)
         s, f = sampler_estimates(pipe, prepared, sample, set(steps))
         forward_g.append(g)
         forward_u.append(u)
@@ -202,7 +201,7 @@ def main(argv=None) -> int:
         vae.append(v)
         final.append(f)
         for k in starts:
-            restarted[k].append(render_from_truth(pipe, prepared, sample, k))
+            restarted[k].append(render_from_truth(pipe, prepared, sample, z0, k))
 
     fg, fu, sp = (np.asarray(x, dtype=float) for x in (forward_g, forward_u, sampler))
     signal = pipe.scheduler.alphas_cumprod[chosen].sqrt().numpy()

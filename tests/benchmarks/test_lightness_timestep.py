@@ -48,8 +48,9 @@ def test_forward_estimate_near_t0_is_the_truth_through_the_vae(pipe, sample):
     predicts, both estimates decode to about the VAE-only image; at t = 999 they do not."""
     prepared = pipe.prepare(sample.analysis(), sample.category)
     timesteps = torch.tensor([0, 999])
+    z0 = bench.truth_latent(pipe, prepared, sample)
     guided, unguided, vae = bench.forward_process_estimates(
-        pipe, prepared, sample, timesteps, guidance=5.0
+        pipe, prepared, sample, z0, timesteps, guidance=5.0
     )
     assert len(guided) == len(unguided) == 2
     assert guided[0] == pytest.approx(vae, abs=1.5)
@@ -61,7 +62,9 @@ def test_render_from_the_truth_at_the_last_step_is_the_truth_through_the_vae(pip
     """Restarted from the truth's forward process before the last step, the render is the
     truth up to one small step of the UNet; restarted at step 1 it is the model's own."""
     prepared = pipe.prepare(sample.analysis(), sample.category)
-    vae = bench.forward_process_estimates(pipe, prepared, sample, torch.tensor([0]), 5.0)[2]
+    z0 = bench.truth_latent(pipe, prepared, sample)
+    vae = bench.forward_process_estimates(pipe, prepared, sample, z0, torch.tensor([0]), 5.0)[2]
     last = pipe.defaults.steps - 1
-    assert bench.render_from_truth(pipe, prepared, sample, last) == pytest.approx(vae, abs=1.0)
-    assert bench.render_from_truth(pipe, prepared, sample, 1) != pytest.approx(vae, abs=1.0)
+    restarted = [bench.render_from_truth(pipe, prepared, sample, z0, k) for k in (last, 1)]
+    assert restarted[0] == pytest.approx(vae, abs=1.0)
+    assert restarted[1] != pytest.approx(vae, abs=1.0)
