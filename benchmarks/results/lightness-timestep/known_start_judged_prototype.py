@@ -11,40 +11,30 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling prototype
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from known_start_prototype import crop_latent, patch_start  # noqa: E402
 
-import tryon.pipeline.pipeline_tryon as pt
-from tryon.evaluation.colour import lightness_delta
-from tryon.evaluation.harness import build_judges, judge_hits, second_colour_asked, world_samples
-from tryon.pipeline import TryOnPipeline
-from tryon.pipeline.conditioning import AGNOSTIC_FILL, encode_latents, image_to_tensor
-from tryon.pipeline.crop import crop_resize
+from tryon.evaluation.colour import lightness_delta  # noqa: E402
+from tryon.evaluation.harness import (  # noqa: E402
+    build_judges,
+    judge_hits,
+    second_colour_asked,
+    world_samples,
+)
+from tryon.pipeline import TryOnPipeline  # noqa: E402
 
 n, skip = int(sys.argv[1]), int(sys.argv[2])
 pipe = TryOnPipeline.from_recipe("default")
 pipe.set_progress_bar_config(disable=True)
-orig = pt.randn_tensor
-pipe.scheduler.set_timesteps(20)
-sig = float(pipe.scheduler.alphas_cumprod[pipe.scheduler.timesteps[0]].sqrt())
-add = {"z": None}
-
-
-def patched(*a, **kw):
-    x = orig(*a, **kw)
-    return x if add["z"] is None else x + sig * add["z"].to(x)
-
-
-pt.randn_tensor = patched
+add = patch_start(pipe)
 samples = world_samples("val", skip + n, seed=0)[skip:]
 imgs = {"shipped": [], "known": []}
 for s in samples:
     p = pipe.prepare(s.analysis(), s.category)
     m = p.conditioning.latent_mask.float()
-    zs = encode_latents(
-        pipe.vae,
-        image_to_tensor(crop_resize(s.analysis().image, p.box, p.size, fill=AGNOSTIC_FILL)),
-    ).float()
+    zs = crop_latent(pipe, p, s.analysis().image)
     for key, z in (("shipped", None), ("known", zs * (1 - m))):
         add["z"] = z
         with torch.no_grad():

@@ -22,54 +22,67 @@ from tryon.pipeline import TryOnPipeline
 from tryon.pipeline.conditioning import AGNOSTIC_FILL, encode_latents, image_to_tensor
 from tryon.pipeline.crop import crop_resize
 
-n = int(sys.argv[1])
-pipe = TryOnPipeline.from_recipe("default")
-pipe.set_progress_bar_config(disable=True)
-orig = pt.randn_tensor
-pipe.scheduler.set_timesteps(20)
-sig = float(pipe.scheduler.alphas_cumprod[pipe.scheduler.timesteps[0]].sqrt())
-add = {"z": None}
+
+def crop_latent(pipe, prepared, image: np.ndarray) -> torch.Tensor:
+    """``(1, C, h, w)``: ``image`` (the photo or the true target) cropped as the pipeline
+    crops the photo, encoded."""
+    crop = crop_resize(image, prepared.box, prepared.size, fill=AGNOSTIC_FILL)
+    return encode_latents(pipe.vae, image_to_tensor(crop)).float()
 
 
-def patched(*a, **kw):
-    x = orig(*a, **kw)
-    return x if add["z"] is None else x + sig * add["z"].to(x)
+def patch_start(pipe) -> dict:
+    """Patch the pipeline module's ``randn_tensor`` so that the first latents are the noise
+    plus the first timestep's signal times ``holder["z"]`` (``(1, C, h, w)``; None: the
+    noise alone). Returns that holder."""
+    orig = pt.randn_tensor
+    pipe.scheduler.set_timesteps(20)
+    sig = float(pipe.scheduler.alphas_cumprod[pipe.scheduler.timesteps[0]].sqrt())
+    holder = {"z": None}
+
+    def patched(*a, **kw):
+        x = orig(*a, **kw)
+        return x if holder["z"] is None else x + sig * holder["z"].to(x)
+
+    pt.randn_tensor = patched
+    return holder
 
 
-pt.randn_tensor = patched
-rows = {k: [] for k in ("shipped", "known photo outside the mask", "truth whole crop")}
-for s in world_samples("val", n, seed=0):
-    p = pipe.prepare(s.analysis(), s.category)
-    m = p.conditioning.latent_mask.float()
-    zt = encode_latents(
-        pipe.vae, image_to_tensor(crop_resize(s.target, p.box, p.size, fill=AGNOSTIC_FILL))
-    ).float()
-    zs = encode_latents(
-        pipe.vae,
-        image_to_tensor(crop_resize(s.analysis().image, p.box, p.size, fill=AGNOSTIC_FILL)),
-    ).float()
-    out = []
-    for key, z, prior in (
-        ("shipped", None, None),
-        ("known photo outside the mask", zs * (1 - m), None),
-        ("truth whole crop", zt, 0.0),
-    ):
-        add["z"] = z
-        kw = {} if prior is None else {"colour_prior": prior, "print_colour_prior": prior}
-        with torch.no_grad():
-            img = pipe(
-                p,
-                s.prompt,
-                colour_lock=False,
-                restore_background=False,
-                **kw,
-                generator=torch.Generator().manual_seed(s.index),
-                output_type="np",
-            ).images[0]
-        d = lightness_delta(img, s.target, s.garment_mask)
-        rows[key].append(d)
-        out.append(round(d, 1))
-    print(s.index, *out, s.prompt, sep="\t", flush=True)
-for k, d in rows.items():
-    d = np.array(d)
-    print(f"| {k} | {np.median(d):+.1f} | {d.mean():+.1f} | {np.mean(d < -5):.0%} |")
+def main(n: int) -> None:
+    pipe = TryOnPipeline.from_recipe("default")
+    pipe.set_progress_bar_config(disable=True)
+    add = patch_start(pipe)
+    rows = {k: [] for k in ("shipped", "known photo outside the mask", "truth whole crop")}
+    for s in world_samples("val", n, seed=0):
+        p = pipe.prepare(s.analysis(), s.category)
+        m = p.conditioning.latent_mask.float()
+        zt = crop_latent(pipe, p, s.target)
+        zs = crop_latent(pipe, p, s.analysis().image)
+        out = []
+        for key, z, prior in (
+            ("shipped", None, None),
+            ("known photo outside the mask", zs * (1 - m), None),
+            ("truth whole crop", zt, 0.0),
+        ):
+            add["z"] = z
+            kw = {} if prior is None else {"colour_prior": prior, "print_colour_prior": prior}
+            with torch.no_grad():
+                img = pipe(
+                    p,
+                    s.prompt,
+                    colour_lock=False,
+                    restore_background=False,
+                    **kw,
+                    generator=torch.Generator().manual_seed(s.index),
+                    output_type="np",
+                ).images[0]
+            d = lightness_delta(img, s.target, s.garment_mask)
+            rows[key].append(d)
+            out.append(round(d, 1))
+        print(s.index, *out, s.prompt, sep="\t", flush=True)
+    for k, d in rows.items():
+        d = np.array(d)
+        print(f"| {k} | {np.median(d):+.1f} | {d.mean():+.1f} | {np.mean(d < -5):.0%} |")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
