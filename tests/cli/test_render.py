@@ -318,3 +318,24 @@ def test_render_attribute_guidance_option(
             main(args)
         assert message in capsys.readouterr().err
         assert not out.exists()
+
+
+def test_render_known_start_flag(weights, analysis_dir, tmp_path, capsys):
+    """--known-start sets the start's strength (at 1 a render differs from 0); a negative or
+    non-finite one is refused before any work, naming the flag."""
+    images = {}
+    for value in ("0", "1"):
+        out = tmp_path / f"start-{value}.png"
+        args = ["render", "--analysis", str(analysis_dir), "--prompt", "a red shirt"]
+        args += ["--out", str(out), "--weights", str(weights), "--steps", "2"]
+        args += ["--no-colour-lock", "--colour-prior", "0", "--known-start", value]
+        assert main(args) == 0
+        images[value] = np.asarray(Image.open(out))
+    assert not np.array_equal(images["0"], images["1"])
+    for value in ("-0.5", "nan"):
+        out = tmp_path / "bad.png"
+        args = ["render", "--analysis", str(analysis_dir), "--prompt", "a red shirt"]
+        args += ["--out", str(out), "--weights", str(weights), "--known-start", value]
+        assert main(args) != 0
+        assert "--known-start must be >= 0" in capsys.readouterr().err
+        assert not out.exists()

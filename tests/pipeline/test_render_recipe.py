@@ -76,6 +76,24 @@ def test_print_colour_prior_is_colour_priors_unless_given(tmp_path):
         assert recipe.print_colour_prior == expected and recipe.colour_prior == 0.5
 
 
+def test_known_start_is_read_and_off_when_left_out(tmp_path):
+    """``known_start`` is optional: left out it is 0 (the plain start), given it is read;
+    the sampling recipes set 1 (the forward process), ``colour.toml`` leaves it out."""
+    for name in ("default", "fast", "quality"):
+        assert load_render_recipe(PIPELINES / f"{name}.toml").known_start == 1.0
+    assert load_render_recipe(PIPELINES / "colour.toml").known_start == 0.0
+    text = "\n".join(
+        x
+        for x in (PIPELINES / "default.toml").read_text().splitlines()
+        if not x.startswith("known_start")
+    )
+    path = tmp_path / "start.toml"
+    path.write_text(text)
+    assert load_render_recipe(path).known_start == 0.0
+    path.write_text(_with_setting(text, "known_start = 0.75"))
+    assert load_render_recipe(path).known_start == 0.75
+
+
 def _without_print_prior() -> str:
     """``default.toml``'s text with its ``print_colour_prior`` line left out."""
     text = (PIPELINES / "default.toml").read_text()
@@ -116,6 +134,11 @@ def test_unknown_key_and_bad_values_are_refused(tmp_path):
         ('"0.25"', "print_colour_prior"),
     ):
         bad.write_text(text.replace(prior_line, f"{prior_line}\nprint_colour_prior = {prior}"))
+        with pytest.raises(RecipeError, match=error):
+            load_render_recipe(bad)
+    start_line = next(x for x in text.splitlines() if x.startswith("known_start = "))
+    for start, error in (("-1.0", "known_start must be >= 0"), ("nan", "known_start must be")):
+        bad.write_text(text.replace(start_line, f"known_start = {start}"))
         with pytest.raises(RecipeError, match=error):
             load_render_recipe(bad)
     bad.write_text(text.replace("guidance_scale = 5.0", "guidance_scale = -1.0"))

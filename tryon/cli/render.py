@@ -97,6 +97,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the colour prior's strength instead when the prompt names a print's colour "
         "('navy with white dots') (default: --colour-prior's when given, else the recipe's)",
     )
+    parser.add_argument(
+        "--known-start",
+        type=float,
+        metavar="K",
+        default=None,
+        help="start sampling from the photo's own forward process outside the mask, at this "
+        "strength (0 = pure noise, 1 = the forward process; default: the recipe's)",
+    )
     parser.add_argument("--rerank", type=int, default=None, help="best of N by matcher score")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(func=run)
@@ -119,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     garment_colour = _garment_colour(args.garment_colour)
     _check_prior("--colour-prior", args.colour_prior)
     _check_prior("--print-colour-prior", args.print_colour_prior)
+    _check_prior("--known-start", args.known_start)
     person = args.person
     if person is not None and not Path(person).is_file():
         raise CliError(f"person photo {person} does not exist")
@@ -155,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
         garment_colour=garment_colour,
         colour_prior=args.colour_prior,
         print_colour_prior=args.print_colour_prior,
+        known_start=args.known_start,
         generator=torch.Generator().manual_seed(seed),
         **size,
     )
@@ -178,8 +188,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_prior(flag: str, value: float | None) -> None:
-    """A colour prior strength flag (``--colour-prior``, ``--print-colour-prior``), checked
-    before any work: CliError naming the flag unless it is left out or finite and ``>= 0``."""
+    """A start strength flag (``--colour-prior``, ``--print-colour-prior``,
+    ``--known-start``), checked before any work: CliError naming the flag unless it is left
+    out or finite and ``>= 0``."""
     if value is None:
         return
     from tryon.pipeline.colour_prior import check_colour_prior

@@ -63,6 +63,7 @@ from tryon.pipeline.conditioning import (
     agnostic_image,
     build_conditioning,
     decode_latents,
+    encode_latents,
     image_to_tensor,
     tensor_to_images,
 )
@@ -75,6 +76,7 @@ from tryon.pipeline.guidance import (
     plan_guidance,
     resolve_attribute_guidance,
 )
+from tryon.pipeline.known_start import add_known_region
 from tryon.pipeline.loading import WeightsError, check_weights_folder, verify_component_keys
 from tryon.pipeline.recipe import RenderRecipe, load_render_recipe
 from tryon.pipeline.schedulers import make_scheduler
@@ -113,6 +115,9 @@ class PreparedPerson:
         crop_mask: ``(1, 1, h, w)`` the model's agnostic mask of the crop, 0/1.
         crop_agnostic: ``(1, 3, h, w)`` agnostic crop in ``[-1, 1]``.
         conditioning: agnostic latent, latent mask and pose map of the crop.
+        photo_latent: ``(1, C, h', w')`` scaled VAE latent of the photo's crop itself (not
+            the agnostic one): what the noised latent holds outside the mask in training
+            (the known-region start, :mod:`tryon.pipeline.known_start`).
     """
 
     analysis: PersonAnalysis
@@ -126,6 +131,7 @@ class PreparedPerson:
     crop_mask: torch.Tensor
     crop_agnostic: torch.Tensor
     conditioning: Conditioning
+    photo_latent: torch.Tensor
 
     def composite(
         self,
@@ -482,6 +488,7 @@ class TryOnPipeline(DiffusionPipeline):
             vae_scale_factor=self.vae_scale_factor,
             device=device,
         )
+        photo_latent = encode_latents(self.vae, image_t, device)
         box_height = box[3] - box[1]
         weight = feather_mask(model_mask, feather * box_height) * mask
         # The person mask's edge pixels mix person and background: keep clear of them.
@@ -500,6 +507,7 @@ class TryOnPipeline(DiffusionPipeline):
             crop_mask=mask_t,
             crop_agnostic=agnostic_image(image_t, mask_t),
             conditioning=conditioning,
+            photo_latent=photo_latent,
         )
 
     def _check_size(self, height: int | None, width: int | None) -> tuple[int, int]:
@@ -539,6 +547,7 @@ class TryOnPipeline(DiffusionPipeline):
         garment_colour,
         colour_prior,
         print_colour_prior,
+        known_start,
         output_type,
         generator,
         callback_on_step_end,
@@ -668,6 +677,7 @@ class TryOnPipeline(DiffusionPipeline):
             parse_colour(garment_colour)
         check_colour_prior(colour_prior)
         check_colour_prior(print_colour_prior, "print_colour_prior")
+        check_colour_prior(known_start, "known_start")
         if output_type not in OUTPUT_TYPES:
             raise ValueError(
                 f"output_type must be one of {list(OUTPUT_TYPES)}, got {output_type!r}"
@@ -719,6 +729,7 @@ class TryOnPipeline(DiffusionPipeline):
         garment_colour=None,
         colour_prior: float | None = None,
         print_colour_prior: float | None = None,
+        known_start: float | None = None,
         height: int | None = None,
         width: int | None = None,
         output_type: str = "pil",
@@ -775,6 +786,12 @@ class TryOnPipeline(DiffusionPipeline):
                 there. Default: ``colour_prior`` when the call gives one (so
                 ``colour_prior=0`` turns the prior off for every prompt), else the recipe's
                 ``print_colour_prior``, else the recipe's ``colour_prior``.
+            known_start: start the sampler from the photo's own forward process outside the
+                mask, ``>= 0``: its latent there times the first timestep's signal, added to
+                the noise, as every noisy input in training held (default: recipe;
+                :mod:`tryon.pipeline.known_start`). 0 = off (pure noise), 1 = the forward
+                process; the composite keeps the photo there either way, but the model reads
+                a start without it as a darker garment.
             rerank: render this many candidates per prompt and keep the
                 ``num_images_per_prompt`` with the highest matcher score (0/1 = off).
             height, width: working size, multiples of :attr:`size_multiple`.
@@ -816,6 +833,7 @@ class TryOnPipeline(DiffusionPipeline):
                 colour_prior, _pick(defaults.print_colour_prior, defaults.colour_prior)
             )
         colour_prior = _pick(colour_prior, defaults.colour_prior)
+        known_start = _pick(known_start, defaults.known_start)
         callback_on_step_end_tensor_inputs = list(callback_on_step_end_tensor_inputs)
         self.check_inputs(
             person,
@@ -835,6 +853,7 @@ class TryOnPipeline(DiffusionPipeline):
             garment_colour,
             colour_prior,
             print_colour_prior,
+            known_start,
             output_type,
             generator,
             callback_on_step_end,
@@ -916,6 +935,14 @@ class TryOnPipeline(DiffusionPipeline):
                 [c for c in colours for _ in range(candidates)],
                 [k for k in strengths for _ in range(candidates)],
             )
+        latents = add_known_region(
+            latents,
+            self.scheduler,
+            timesteps[0],
+            prepared.photo_latent,
+            prepared.conditioning.latent_mask,
+            known_start,
+        )
         conditioning = prepared.conditioning.to(device, unet_dtype).expand(batch)
         schedule = plan.schedule(steps)
         branch_inputs: dict[tuple[bool, ...], tuple] = {}

@@ -91,6 +91,10 @@ class RenderRecipe:
         print_colour_prior: the colour prior's strength instead on prompts that name a print's
             second colour ("navy with white dots"), where the flat start costs prints,
             ``>= 0``; optional, default None: ``colour_prior``'s.
+        known_start: start the sampler from the photo's own forward process outside the
+            agnostic mask, as every noisy input in training held there, ``>= 0``
+            (:mod:`tryon.pipeline.known_start`); optional, default 0 (pure noise), 1 = the
+            forward process.
         seed: default random seed.
         analysis_backend: person-analysis backend (``tryon.analysis.PersonAnalyzer``).
     """
@@ -122,6 +126,7 @@ class RenderRecipe:
     mask_keep_top: bool = False
     colour_prior: float = 0.0
     print_colour_prior: float | None = None
+    known_start: float = 0.0
     timestep_spacing: Literal["leading", "trailing", "linspace"] | None = None
 
     def __post_init__(self) -> None:
@@ -147,6 +152,7 @@ class RenderRecipe:
             "feather",
             "colour_prior",
             "print_colour_prior",
+            "known_start",
         ):
             value = getattr(self, name)
             if value is None:  # print_colour_prior left out: colour_prior's
