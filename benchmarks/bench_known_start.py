@@ -17,15 +17,22 @@ Run::
         --json benchmarks/results/known-start/sweep.json
 
 Prints a Markdown table. It renders ``n * len(strengths)`` images: ~3.5 s each on 2 CPU cores.
+
+``--time`` renders nothing: it times what the start adds, the VAE encoding of the photo's crop
+(once per prepared person) and the start itself (per render), on ``--n`` validation people::
+
+    .venv/bin/python benchmarks/bench_known_start.py --time --n 20
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,6 +44,38 @@ from tryon.evaluation import masked_l1  # noqa: E402
 from tryon.evaluation.colour import lightness_delta  # noqa: E402
 from tryon.evaluation.harness import build_judges, judge_hits, world_samples  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
+from tryon.pipeline.conditioning import AGNOSTIC_FILL, encode_latents, image_to_tensor  # noqa: E402
+from tryon.pipeline.crop import crop_resize  # noqa: E402
+from tryon.pipeline.known_start import add_known_region  # noqa: E402
+
+
+def time_start(pipe, samples, repeats: int = 5) -> None:
+    """Print the median and 90th percentile of the crop's encoding (per person) and of the
+    start (per render: one row of noise), over ``samples`` x ``repeats``."""
+    pipe.scheduler.set_timesteps(pipe.defaults.steps)
+    first = pipe.scheduler.timesteps[0]
+    encode, start = [], []
+    with torch.no_grad():
+        for sample in samples:
+            prepared = pipe.prepare(sample.analysis(), sample.category)
+            analysis = prepared.analysis
+            crop = crop_resize(analysis.image, prepared.box, prepared.size, fill=AGNOSTIC_FILL)
+            noise = torch.randn_like(prepared.photo_latent, dtype=torch.float32)
+            mask = prepared.conditioning.latent_mask
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                z = encode_latents(pipe.vae, image_to_tensor(crop))
+                t1 = time.perf_counter()
+                add_known_region(noise, pipe.scheduler, first, z, mask, 1.0)
+                t2 = time.perf_counter()
+                encode.append(t1 - t0)
+                start.append(t2 - t1)
+    for name, seconds in (("crop encoding (per person)", encode), ("start (per render)", start)):
+        ms = np.array(seconds) * 1000
+        print(
+            f"{name}: median {np.median(ms):.2f} ms, 90th percentile {np.percentile(ms, 90):.2f} "
+            f"ms ({len(samples)} people x {repeats}, {torch.get_num_threads()} threads)"
+        )
 
 
 def main() -> None:
@@ -48,12 +87,16 @@ def main() -> None:
     )
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument("--time", action="store_true", help="only time the start (no renders)")
     args = parser.parse_args()
     strengths = [float(k) for k in args.strengths.split(",")]
 
     pipe = TryOnPipeline.from_recipe(args.recipe)
     pipe.set_progress_bar_config(disable=True)
     samples = world_samples("val", args.skip + args.n, seed=0)[args.skip :]
+    if args.time:
+        time_start(pipe, samples)
+        return
     two = np.array([names_two_colours(s.prompt) for s in samples])
     renders = render_sweep(pipe, samples, {k: {"known_start": k} for k in strengths})
 
