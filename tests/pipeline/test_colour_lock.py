@@ -9,6 +9,7 @@ import pytest
 
 from tryon.data.palette import colour
 from tryon.pipeline.colour_lock import (
+    PRINT_STRENGTH,
     SEARCH,
     STRENGTH,
     LockTarget,
@@ -320,10 +321,11 @@ def test_print_lock_moves_a_flat_blend_to_the_base_and_keeps_shading():
 
     assert np.linalg.norm(after.mean(0) - TAN) < 3.0
     np.testing.assert_allclose(off_segment(after), off_segment(before), atol=1.5)
-    # default strength: half of the way
-    half, _ = lock_print(image, region, TAN, COBALT)
-    mid = rgb_to_lab(half[region]).mean(0)
-    np.testing.assert_allclose(mid, (before.mean(0) + after.mean(0)) / 2, atol=1.5)
+    # default strength: PRINT_STRENGTH of the way
+    part, _ = lock_print(image, region, TAN, COBALT)
+    mid = rgb_to_lab(part[region]).mean(0)
+    expected = before.mean(0) + PRINT_STRENGTH * (after.mean(0) - before.mean(0))
+    np.testing.assert_allclose(mid, expected, atol=1.5)
 
 
 def test_print_lock_leaves_a_render_far_from_both_colours():

@@ -84,7 +84,8 @@ PRINT_LEVEL_SIGMA = 6.0
 #: its neighbourhood to be print: not at all at the first, fully at the second.
 PRINT_CONTRAST = (0.1, 0.25)
 #: Fraction of the way each pixel moves to its colour (base or print); the base lock follows.
-PRINT_STRENGTH = 0.5
+#: 0.75 on the known-region start's renders (0.5 before: benchmarks/results/known-start).
+PRINT_STRENGTH = 0.75
 _HEX = re.compile(r"^#([0-9a-fA-F]{6})$")
 
 
