@@ -2,10 +2,10 @@
 
 In training the noised latent is the target's, and outside the agnostic mask the target is
 the photo: every noisy input the UNet learnt from carries, at any timestep ``t``,
-``sqrt(alpha_bar_t)`` times the photo's latent there. Sampling instead starts from pure noise
-over the whole crop, a start the model never saw, and its first step reads that lack of
-signal as a darker garment: the render is ~3 L* darker than the truth, and the darkness is set
-in that first step (``benchmarks/results/lightness-timestep``). The photo outside the mask is
+``sqrt(alpha_bar_t)`` times the photo's latent there. Pure noise over the whole crop is a
+start the model never saw, and its first step reads that lack of signal as a darker garment:
+from it the shipped model drew ~3 L* darker than the truth, the darkness set in that first
+step (``benchmarks/results/lightness-timestep``; the gain: ``benchmarks/results/known-start``). The photo outside the mask is
 known at inference, so the start can be what training saw there: the initial noise plus
 ``strength * signal_T`` times the photo's latent outside the mask, where ``signal_T`` is
 ``sqrt(alpha_bar_T)`` at the first timestep (0.095 for the shipped DPM++ schedule at 20 steps).
