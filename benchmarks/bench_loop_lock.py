@@ -46,6 +46,7 @@ from tryon.pipeline.conditioning import (  # noqa: E402
     tensor_to_images,
 )
 from tryon.pipeline.crop import crop_resize  # noqa: E402
+from tryon.pipeline.schedulers import forward_signal  # noqa: E402
 
 
 def crop_region(prepared) -> np.ndarray:
@@ -70,11 +71,9 @@ def loop_lock(prepared, target: LockTarget, at_steps: set[int]):
         image = tensor_to_images(decode_latents(pipe.vae, x0).float())[0]
         locked = lock_garment(image, region, target, prepared.skin)
         delta = mask * (encode_latents(pipe.vae, image_to_tensor(locked)).float() - x0)
-        signal = scheduler.add_noise(
-            torch.ones_like(x0), torch.zeros_like(x0), scheduler.timesteps[i + 1].reshape(1)
-        )
         scheduler.model_outputs[-1] = x0 + delta
-        return {"latents": tensors["latents"] + signal * delta}
+        signal = forward_signal(scheduler, delta, scheduler.timesteps[i + 1])
+        return {"latents": tensors["latents"] + signal}
 
     return callback
 

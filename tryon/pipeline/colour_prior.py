@@ -26,6 +26,7 @@ import torch
 
 from tryon.pipeline.colour_lock import LockTarget, lab_to_rgb
 from tryon.pipeline.conditioning import encode_latents
+from tryon.pipeline.schedulers import forward_signal
 
 #: side in pixels of the flat patch whose mean latent stands for a colour
 PATCH = 64
@@ -81,9 +82,8 @@ def add_colour_prior(
     Args:
         latents: ``(N, C, h, w)`` initial noise, already scaled by the scheduler's
             ``init_noise_sigma``.
-        scheduler: the pipeline's scheduler, with its timesteps set; its ``add_noise`` gives
-            the signal's weight at ``first_timestep`` (``sqrt(alpha_bar)`` for DDIM, DPM++
-            and UniPC, 1 for Euler, whose noise is scaled by sigma instead).
+        scheduler: the pipeline's scheduler, with its timesteps set; it gives the signal's
+            weight at ``first_timestep`` (:func:`~tryon.pipeline.schedulers.forward_signal`).
         first_timestep: the first timestep of the schedule (a scalar tensor).
         latent_mask: ``(N, 1, h, w)`` or ``(1, 1, h, w)`` 0/1, where the garment may go.
         colours: per row, :func:`colour_latent` ``(1, C, 1, 1)`` or None (no prior: the
@@ -106,6 +106,6 @@ def add_colour_prior(
     zero = torch.zeros(latents.shape[1:], device=latents.device)
     prior = torch.stack([zero if c is None else c[0].to(latents.device) + zero for c in colours])
     prior = prior * latent_mask.to(latents.device, latents.dtype)
-    signal = scheduler.add_noise(prior, torch.zeros_like(prior), first_timestep.reshape(1))
+    signal = forward_signal(scheduler, prior, first_timestep)
     weight = torch.tensor(strengths, dtype=latents.dtype, device=latents.device)
     return latents + weight.view(n, 1, 1, 1) * signal

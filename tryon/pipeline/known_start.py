@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import torch
 
+from tryon.pipeline.schedulers import forward_signal
+
 
 def add_known_region(
     latents: torch.Tensor,
@@ -31,9 +33,8 @@ def add_known_region(
     Args:
         latents: ``(N, C, h, w)`` initial noise, already scaled by the scheduler's
             ``init_noise_sigma``.
-        scheduler: the pipeline's scheduler, with its timesteps set; its ``add_noise`` gives
-            the signal's weight at ``first_timestep`` (``sqrt(alpha_bar)`` for DDIM, DPM++
-            and UniPC, 1 for Euler, whose noise is scaled by sigma instead).
+        scheduler: the pipeline's scheduler, with its timesteps set; it gives the signal's
+            weight at ``first_timestep`` (:func:`~tryon.pipeline.schedulers.forward_signal`).
         first_timestep: the first timestep of the schedule (a scalar tensor).
         photo_latent: ``(1, C, h, w)`` or ``(N, C, h, w)`` scaled VAE latent of the photo's
             crop (:attr:`~tryon.pipeline.pipeline_tryon.PreparedPerson.photo_latent`).
@@ -53,5 +54,4 @@ def add_known_region(
         )
     known = photo_latent.to(latents.device, latents.dtype)
     known = known * (1 - latent_mask.to(latents.device, latents.dtype))
-    signal = scheduler.add_noise(known, torch.zeros_like(known), first_timestep.reshape(1))
-    return latents + strength * signal
+    return latents + strength * forward_signal(scheduler, known, first_timestep)

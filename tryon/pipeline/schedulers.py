@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from diffusers import (
     DDIMScheduler,
     DDPMScheduler,
@@ -65,6 +66,23 @@ def make_scheduler(name: str, config: Any, timestep_spacing: str | None = None) 
     if isinstance(config, SchedulerMixin):
         config = config.config
     return cls.from_config(config, **overrides)
+
+
+def forward_signal(scheduler, latents: torch.Tensor, timestep: torch.Tensor) -> torch.Tensor:
+    """``latents`` as the forward process carries them at ``timestep``, without its noise:
+    the scheduler's ``add_noise`` with zero noise, so ``sqrt(alpha_bar_t) * latents`` for DDIM,
+    DPM++ and UniPC, and ``latents`` itself for Euler (which scales the noise by sigma
+    instead).
+
+    Args:
+        scheduler: a diffusers scheduler; Euler's needs its timesteps set.
+        latents: ``(N, C, h, w)`` clean latents.
+        timestep: one timestep (a scalar or one-element tensor) for every row.
+
+    Returns:
+        A tensor shaped as ``latents``.
+    """
+    return scheduler.add_noise(latents, torch.zeros_like(latents), timestep.reshape(1))
 
 
 def default_scheduler_config() -> dict[str, Any]:
