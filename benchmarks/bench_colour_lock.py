@@ -8,9 +8,11 @@ on the prompts that name a print's colour, :func:`tryon.pipeline.colour_lock.loc
 each setting of :data:`PRINT_VARIANTS` followed by the shipped base lock (``--sweep print``;
 the other prompts get the shipped base lock, and the reference is the base lock alone), or
 both locks moved together, each pair of :data:`JOINT_VARIANTS` against the shipped pair
-(``--sweep joint``), exactly where the pipeline applies them (the agnostic mask minus the
-clean plate, with the prepared person's skin tone), and judges every variant as ``tryon eval``
-does:
+(``--sweep joint``), or the shipped locks on the region the pipeline applies them to against
+the mask off the whole clean plate (``--sweep region``, each of :data:`REGION_DRAWN`), exactly
+where the pipeline applies them (:func:`tryon.pipeline.composite.lock_region`: the agnostic mask
+off the clean plate, plus the plate pixels the render drew over; with the prepared person's
+skin tone), and judges every variant as ``tryon eval`` does:
 
 * **colour**: the dominant palette colour over the target's garment mask is the asked one,
   overall and split into solid and patterned garments (``--sweep print``: and on the prompts
@@ -26,6 +28,8 @@ Run::
     .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --json sweep.json
     .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep print --json print.json
     .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep joint --json joint.json \
+        --cache /tmp/lock-val240.pkl
+    .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep region --json region.json \
         --cache /tmp/lock-val240.pkl
 
 Prints a Markdown report. ``--cache`` keeps the lock-off renders (~15 min of the run on 2
@@ -69,7 +73,12 @@ from tryon.pipeline.colour_lock import (  # noqa: E402
     lock_print,
     lock_target,
 )
-from tryon.pipeline.composite import composite, restore_background  # noqa: E402
+from tryon.pipeline.composite import (  # noqa: E402
+    DRAWN_OVER_PLATE,
+    composite,
+    lock_region,
+    restore_background,
+)
 from tryon.pipeline.crop import paste_crop  # noqa: E402
 
 
@@ -218,10 +227,10 @@ def main() -> None:
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
     parser.add_argument(
         "--sweep",
-        choices=("base", "print", "joint", "lightness"),
+        choices=("base", "print", "joint", "lightness", "region"),
         default="base",
-        help="sweep the base lock's settings (default), the print lock's, both together, or "
-        "the base lock's weight of L*",
+        help="sweep the base lock's settings (default), the print lock's, both together, "
+        "the base lock's weight of L*, or the region the locks act on",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument(
@@ -281,17 +290,22 @@ def main() -> None:
                 row[f"{key}_lost"] = int((~hits[key] & ref).sum())
         return row
 
-    def render(base=None, print_=None) -> list[np.ndarray]:
+    def render(base=None, print_=None, drawn=DRAWN_OVER_PLATE) -> list[np.ndarray]:
         """Outputs with the print lock ``print_`` (on the prompts that name a print's colour;
         a :data:`PRINT_VARIANTS` tuple) and then the base lock ``base`` (a :class:`BaseLock`),
-        each skipped when None, exactly where the pipeline applies them."""
+        each skipped when None, exactly where the pipeline applies them: on
+        :func:`~tryon.pipeline.composite.lock_region` with ``drawn`` (None: the mask off the
+        whole clean plate, the region before 2026-12-08)."""
         outputs = []
         for sample, unlocked, target in cases:
             photo = sample.source
             generated = paste_crop(photo, unlocked.crop, unlocked.box)
             if tolerance is not None:
                 generated = restore_background(generated, photo, unlocked.plate, tolerance)
-            region = unlocked.mask & ~unlocked.plate
+            if drawn is None:
+                region = unlocked.mask & ~unlocked.plate
+            else:
+                region = lock_region(generated, photo, unlocked.mask, unlocked.plate, drawn)
             if print_ is not None and target is not None and target.print is not None:
                 strength, sigma, contrast, radius = print_
                 generated = lock_print(
@@ -314,6 +328,9 @@ def main() -> None:
 
     if args.sweep == "print":
         print_sweep(args, judge, summary, render, int(two.sum()))
+        return
+    if args.sweep == "region":
+        region_sweep(args, judge, summary, render, int(two.sum()))
         return
     if args.sweep in ("joint", "lightness"):
         variants = JOINT_VARIANTS if args.sweep == "joint" else LIGHTNESS_VARIANTS
@@ -437,6 +454,55 @@ def joint_sweep(args, judge, summary, render, n_two: int, variants) -> None:
             f"{r['colour']:.3f} (+{r['colour_gained']}/-{r['colour_lost']}) | "
             f"{r['colour_solid']:.2f} | {r['colour_patterned']:.2f} | "
             f"{r['second_colour']:.3f} | "
+            f"{r['pattern']:.3f} (+{r['pattern_gained']}/-{r['pattern_lost']}) | "
+            f"{r['type']:.3f} (+{r['type_gained']}/-{r['type_lost']}) | {r['l1_mask']:.4f} |"
+        )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"n": args.n, "recipe": args.recipe, "reference": ref, "sweep": rows}, indent=2
+            )
+        )
+
+
+#: ``--sweep region``: thresholds (ΔE*ab) of :func:`~tryon.pipeline.composite.lock_region`
+#: above which a clean-plate pixel is garment drawn over the background.
+REGION_DRAWN = (15.0, 25.0, 35.0)
+
+
+def region_sweep(args, judge, summary, render, n_two: int) -> None:
+    """The shipped locks on :func:`~tryon.pipeline.composite.lock_region` at each
+    :data:`REGION_DRAWN` threshold against the mask off the whole clean plate; prints a
+    Markdown table and writes ``--json``."""
+    reference = judge(render(SHIPPED_BASE, SHIPPED_PRINT, drawn=None))
+    rows = [
+        {"drawn": drawn, **summary(judge(render(SHIPPED_BASE, SHIPPED_PRINT, drawn)), reference)}
+        for drawn in REGION_DRAWN
+    ]
+    ref = summary(reference)
+    print(f"# Lock region: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
+    print(
+        f"The shipped locks ({n_two} prompts name a print's colour) on the agnostic mask off "
+        "the clean plate (reference), and with the plate pixels added where the render's "
+        "smoothed ΔE*ab to the photo exceeds the threshold (garment drawn over the "
+        "background). Colour: the dominant palette colour over the target's garment mask; "
+        "2nd colour: it wins at least 5 % of the votes; pattern and type: the attribute "
+        "classifiers; +/- : pairs gained / lost against the reference.\n"
+    )
+    print(
+        "| plate pixels added above ΔE*ab | colour (+/-) | solid | patterned | 2nd colour | "
+        "pattern (+/-) | type (+/-) | L1 in mask |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| none (mask off the plate) | {ref['colour']:.3f} | {ref['colour_solid']:.2f} | "
+        f"{ref['colour_patterned']:.2f} | {ref['second_colour']:.3f} | {ref['pattern']:.3f} | "
+        f"{ref['type']:.3f} | {ref['l1_mask']:.4f} |"
+    )
+    for r in rows:
+        print(
+            f"| {r['drawn']:g} | {r['colour']:.3f} (+{r['colour_gained']}/-{r['colour_lost']}) | "
+            f"{r['colour_solid']:.2f} | {r['colour_patterned']:.2f} | {r['second_colour']:.3f} | "
             f"{r['pattern']:.3f} (+{r['pattern_gained']}/-{r['pattern_lost']}) | "
             f"{r['type']:.3f} (+{r['type_gained']}/-{r['type_lost']}) | {r['l1_mask']:.4f} |"
         )

@@ -13,6 +13,13 @@ Run::
     .venv/bin/python benchmarks/bench_colour_prior.py --n 120 --skip 120 --priors 0,0.5,1
     .venv/bin/python benchmarks/bench_colour_prior.py --n 120 --priors 0,0.5
 
+``--print-prompts`` keeps only the pairs whose prompt names a print's colour: there the
+strength swept is the one ``print_colour_prior`` sets in a recipe (a call's ``colour_prior``
+sets every prompt's)::
+
+    .venv/bin/python benchmarks/bench_colour_prior.py --n 240 --print-prompts \
+        --priors 0.25,0.5,0.75
+
 (the numbers of ``benchmarks/results/colour-prior/sweep.json``; ``--json PATH`` writes them).
 
 Prints a Markdown table. It renders ``n * len(priors)`` images: ~3.3 s each on 2 CPU cores.
@@ -80,6 +87,11 @@ def main() -> None:
         "--priors", default="0,0.5,1", help="comma-separated strengths; first = reference"
     )
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
+    parser.add_argument(
+        "--print-prompts",
+        action="store_true",
+        help="only the pairs whose prompt names a print's colour (print_colour_prior's prompts)",
+    )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument("--time", action="store_true", help="only time the prior (no renders)")
     args = parser.parse_args()
@@ -91,6 +103,8 @@ def main() -> None:
         time_prior(pipe)
         return
     samples = world_samples("val", args.skip + args.n, seed=0)[args.skip :]
+    if args.print_prompts:
+        samples = [s for s in samples if names_two_colours(s.prompt)]
     two = np.array([names_two_colours(s.prompt) for s in samples])
     # a call's colour_prior sets every prompt's strength, print-colour prompts' too
     renders = render_sweep(pipe, samples, {k: {"colour_prior": k} for k in priors})
@@ -100,11 +114,18 @@ def main() -> None:
     rows = [
         {"colour_prior": k, **row} for k, row in zip(priors, judged_rows(hits, two), strict=True)
     ]
+    which = "the prompts naming a print's colour among " if args.print_prompts else ""
     print(
-        f"# Colour prior: sweep (validation pairs {args.skip}-{args.skip + len(samples)}, "
-        f"recipe {args.recipe})\n"
+        f"# Colour prior: sweep ({len(samples)} pairs: {which}validation pairs {args.skip}-"
+        f"{args.skip + args.n}, recipe {args.recipe})\n"
     )
-    payload = {"n": len(samples), "skip": args.skip, "recipe": args.recipe, "rows": rows}
+    payload = {
+        "n": len(samples),
+        "skip": args.skip,
+        "print_prompts": args.print_prompts,
+        "recipe": args.recipe,
+        "rows": rows,
+    }
     labels = [f"{k:g}" for k in priors]
     finish_sweep("colour prior", "strength", labels, rows, two, args.json, payload)
 

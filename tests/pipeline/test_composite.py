@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from tryon.pipeline.composite import (
+    DRAWN_OVER_PLATE,
     clean_plate,
     colour_distance,
     composite,
     feather_mask,
+    lock_region,
     restore_background,
 )
 from tryon.pipeline.crop import crop_resize, paste_crop
@@ -149,6 +151,52 @@ def test_restore_background_validation():
         restore_background(render, photo, plate[:10], (15.0, 35.0))
     with pytest.raises(ValueError, match="plate"):
         restore_background(render, photo, plate.astype(np.uint8), (15.0, 35.0))
+
+
+def test_lock_region_adds_the_garment_drawn_over_the_plate_not_its_background():
+    """After the restore, the haze is the photo's wall again (not the garment's: out of the
+    region), the garment block drawn over the wall is in it, and so is the mask off the plate;
+    nothing outside the mask ever is."""
+    photo, render, plate, haze, garment = _scene()
+    mask = np.zeros(plate.shape, bool)
+    mask[2:46, 2:94] = True
+    restored = restore_background(render, photo, plate, (15.0, 35.0))
+    region = lock_region(restored, photo, mask, plate)
+    assert region[garment].all()
+    assert not region[haze].any()
+    np.testing.assert_array_equal(region[~plate], mask[~plate])
+    # The block's border is smoothed like the restore's matte: a pixel or two either way.
+    drawn = np.zeros(plate.shape, bool)
+    drawn[garment] = True
+    assert (region[plate] ^ drawn[plate]).sum() <= 2 * (32 + 32) * 2
+    assert not lock_region(restored, photo, np.zeros_like(mask), plate).any()
+
+
+def test_lock_region_threshold_and_no_plate():
+    """The unrestored haze (a few ΔE*ab from the wall) counts as drawn below its distances and
+    not above them; without a plate the region is the mask."""
+    photo, render, plate, haze, _ = _scene()
+    mask = plate.copy()
+    distances = colour_distance(render, photo)[haze]
+    assert 0 < distances.min() and distances.max() < DRAWN_OVER_PLATE
+    below = lock_region(render, photo, mask, plate, drawn=distances.min() - 0.5, smooth=0)
+    above = lock_region(render, photo, mask, plate, drawn=distances.max() + 0.5, smooth=0)
+    assert below[haze].all() and not above[haze].any()
+    no_plate = np.zeros_like(plate)
+    np.testing.assert_array_equal(lock_region(render, photo, mask, no_plate), mask)
+
+
+def test_lock_region_validation():
+    photo, render, plate, _, _ = _scene()
+    for drawn in (0.0, -5.0, float("nan")):
+        with pytest.raises(ValueError, match="drawn"):
+            lock_region(render, photo, plate, plate, drawn=drawn)
+    with pytest.raises(ValueError, match="smooth"):
+        lock_region(render, photo, plate, plate, smooth=-1.0)
+    with pytest.raises(ValueError, match="one"):
+        lock_region(render, photo[:10], plate, plate)
+    with pytest.raises(ValueError, match="one"):
+        lock_region(render, photo, plate[:10], plate[:10])
 
 
 def test_colour_distance_is_cie76_in_lab():

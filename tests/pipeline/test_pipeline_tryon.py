@@ -331,15 +331,34 @@ def run_lock(*args, **kw):
     return run(*args, colour_prior=0, **kw)
 
 
-def test_colour_lock_shifts_the_render_off_the_plate_only(tiny_pipe, person):
+def test_colour_lock_shifts_the_render_in_its_lock_region_only(tiny_pipe, person, monkeypatch):
     """An explicit garment colour near the render's dominant colour moves the pixels near it
-    towards that colour, inside the mask and off the clean plate, and nothing else."""
+    towards that colour, inside the lock region (the mask off the clean plate, plus the plate
+    pixels the render drew over), and nothing else."""
+    from tryon.pipeline import pipeline_tryon
     from tryon.pipeline.colour_lock import base_colour, lab_to_rgb, rgb_to_lab
+    from tryon.pipeline.composite import lock_region
 
     prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
-    region = prepared.mask & ~prepared.plate
+    seen = []
+
+    def recording_lock(image, region, target, skin):
+        seen.append((image.copy(), region))
+        return lock_garment(image, region, target, skin)
+
+    lock_garment = pipeline_tryon.lock_garment
+    monkeypatch.setattr(pipeline_tryon, "lock_garment", recording_lock)
     off = run_lock(tiny_pipe, prepared, colour_lock=False).images[0]
-    pixels = rgb_to_lab(off[region])
+    assert not seen  # the lock off: never called
+    # The region comes from the render as drawn (the same for every lock: one seed).
+    run_lock(tiny_pipe, prepared, garment_colour="navy")
+    generated, region = seen.pop()
+    np.testing.assert_array_equal(
+        region, lock_region(generated, person.image, prepared.mask, prepared.plate)
+    )
+    assert not (region & ~prepared.mask).any()
+    assert (region & prepared.plate).any()  # the untrained model drew over the background
+    pixels = rgb_to_lab(generated[region])
     base = base_colour(pixels, np.median(pixels, axis=0), search=200.0)
     target_rgb = lab_to_rgb(base + np.array([0.0, 12.0, -8.0], np.float32))
     on = run_lock(tiny_pipe, prepared, garment_colour=tuple(int(v) for v in target_rgb)).images[0]
@@ -350,7 +369,7 @@ def test_colour_lock_shifts_the_render_off_the_plate_only(tiny_pipe, person):
     from tryon.pipeline.colour_lock import STRENGTH
 
     target = rgb_to_lab(target_rgb)
-    direction = target - base_colour(rgb_to_lab(off[region]), target, prepared.skin)
+    direction = target - base_colour(rgb_to_lab(generated[region]), target, prepared.skin)
     moved = region & (prepared.weight >= 1.0) & (on != off).any(axis=-1)
     assert moved.sum() > 0.05 * region.sum()
     delta = rgb_to_lab(on[moved]).mean(0) - rgb_to_lab(off[moved]).mean(0)

@@ -8,8 +8,9 @@ needs the colour of the SKU, so the pipeline corrects the drift after decoding:
 1. **Target.** The colour the prompt names (:func:`prompt_colour`, synonyms understood: "wine"
    is burgundy) or one given explicitly (:func:`parse_colour`: a palette name, ``"#RRGGBB"`` or
    an ``(r, g, b)`` triple), as CIELAB.
-2. **Base colour.** Among the render's pixels inside the agnostic mask (minus the clean plate:
-   the background there is the photo's, not the garment's), those within :data:`SEARCH` ΔE*ab of
+2. **Base colour.** Among the render's pixels inside the agnostic mask (minus the clean plate
+   where the render is still the photo's background: :func:`tryon.pipeline.composite.lock_region`;
+   a hem drawn wider than the photo's clothes stays in), those within :data:`SEARCH` ΔE*ab of
    the target and not within :data:`SKIN_EXCLUSION` of the person's skin tone (measured on the
    face, outside the mask) are binned in CIELAB; the fullest bin, refined by a few mean-shift
    steps, is the garment's base colour. If fewer than :data:`MIN_FRACTION` of the region's
@@ -306,7 +307,8 @@ def lock_colour(
 
     Args:
         image: ``(H, W, 3)`` uint8 render (pasted at the photo's size).
-        region: ``(H, W)`` bool, where the garment may be (agnostic mask minus clean plate).
+        region: ``(H, W)`` bool, where the garment may be
+            (:func:`tryon.pipeline.composite.lock_region`).
         target: CIELAB ``(3,)`` of the asked colour (:func:`parse_colour`).
         skin: CIELAB ``(3,)`` skin tone (:func:`skin_tone`), or None.
         search: ΔE*ab around ``target`` searched for the base colour (:data:`SEARCH`).
@@ -370,7 +372,8 @@ def lock_print(
 
     Args:
         image: ``(H, W, 3)`` uint8 render (pasted at the photo's size).
-        region: ``(H, W)`` bool, where the garment may be (agnostic mask minus clean plate).
+        region: ``(H, W)`` bool, where the garment may be
+            (:func:`tryon.pipeline.composite.lock_region`).
         base, print_colour: CIELAB ``(3,)`` of the asked base and print colours; they must
             differ.
         skin: CIELAB ``(3,)`` skin tone (:func:`skin_tone`), or None. A pixel nearer the skin

@@ -166,6 +166,59 @@ def restore_background(
     return out
 
 
+#: Smoothed ΔE*ab from the photo above which a clean-plate pixel of a render is garment drawn
+#: over the background (a flared hem past the photo's trousers), not the background: the
+#: middle of the shipped restore tolerance, so a pixel the restore mostly gave back to the
+#: photo is background and one it mostly kept is garment.
+DRAWN_OVER_PLATE = 25.0
+
+
+def lock_region(
+    generated: np.ndarray,
+    photo: np.ndarray,
+    mask: np.ndarray,
+    plate: np.ndarray,
+    drawn: float = DRAWN_OVER_PLATE,
+    smooth: float = 2.0,
+) -> np.ndarray:
+    """Where a render's garment may be, for the colour lock: the agnostic mask off the clean
+    plate, plus the plate pixels where the render is not the photo's background (its ΔE*ab to
+    the photo, smoothed as :func:`restore_background` smooths it, above ``drawn``): the part
+    of a garment the model drew wider than the clothes the photo wears.
+
+    Args:
+        generated: ``(H, W, 3)`` uint8 render pasted at the photo's size (after the
+            background restore, when it runs).
+        photo: ``(H, W, 3)`` uint8 input photo.
+        mask: ``(H, W)`` bool agnostic mask.
+        plate: ``(H, W)`` bool, the pixels of ``mask`` where the photo shows background.
+        drawn: ΔE*ab, > 0 (:data:`DRAWN_OVER_PLATE`).
+        smooth: Gaussian sigma in pixels, >= 0, of the distance (0: each pixel's own).
+
+    Returns:
+        ``(H, W)`` bool, inside ``mask``.
+    """
+    generated, photo = np.asarray(generated), np.asarray(photo)
+    mask = np.asarray(mask, dtype=bool)
+    plate = np.asarray(plate, dtype=bool)
+    if generated.shape != photo.shape or not generated.shape[:2] == mask.shape == plate.shape:
+        raise ValueError(
+            f"generated {generated.shape}, photo {photo.shape}, mask {mask.shape} and plate "
+            f"{plate.shape} must be one (H, W[, 3]) size"
+        )
+    if not np.isfinite(drawn) or drawn <= 0:
+        raise ValueError(f"drawn must be > 0, got {drawn!r}")
+    if not np.isfinite(smooth) or smooth < 0:
+        raise ValueError(f"smooth must be >= 0, got {smooth!r}")
+    region = mask & ~plate
+    if not plate.any():
+        return region
+    distance = colour_distance(generated, photo)
+    if smooth > 0:
+        distance = cv2.GaussianBlur(distance, (0, 0), smooth)
+    return region | (mask & plate & (distance > drawn))
+
+
 def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per-pixel CIELAB distance ΔE*ab (CIE76) of two ``(H, W, 3)`` uint8 sRGB images, as
     ``(H, W)`` float32 (OpenCV's 8-bit Lab, its L* rescaled from 0..255 to 0..100)."""

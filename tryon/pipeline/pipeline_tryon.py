@@ -56,7 +56,13 @@ from tryon.pipeline.colour_prior import (
     colour_latent,
     prior_strength,
 )
-from tryon.pipeline.composite import clean_plate, composite, feather_mask, restore_background
+from tryon.pipeline.composite import (
+    clean_plate,
+    composite,
+    feather_mask,
+    lock_region,
+    restore_background,
+)
 from tryon.pipeline.conditioning import (
     AGNOSTIC_FILL,
     Conditioning,
@@ -145,13 +151,16 @@ class PreparedPerson:
         (``(low, high)`` ΔE*ab), the photo's background first comes back on :attr:`plate`
         where the render is close to it (:func:`restore_background`). With ``lock``, the
         garment's base colour (and a print's colour, when it names one) is then locked to it
-        on the mask off the plate (:func:`tryon.pipeline.colour_lock.lock_garment`)."""
+        (:func:`tryon.pipeline.colour_lock.lock_garment`) on the mask off the plate and on the
+        plate pixels where the render drew over the background
+        (:func:`tryon.pipeline.composite.lock_region`)."""
         photo = self.analysis.image
         generated = paste_crop(photo, crop, self.box)
         if background_tolerance is not None:
             generated = restore_background(generated, photo, self.plate, background_tolerance)
         if lock is not None:
-            generated = lock_garment(generated, self.mask & ~self.plate, lock, self.skin)
+            region = lock_region(generated, photo, self.mask, self.plate)
+            generated = lock_garment(generated, region, lock, self.skin)
         return composite(photo, generated, self.weight)
 
 
