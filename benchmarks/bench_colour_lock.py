@@ -9,10 +9,12 @@ each setting of :data:`PRINT_VARIANTS` followed by the shipped base lock (``--sw
 the other prompts get the shipped base lock, and the reference is the base lock alone), or
 both locks moved together, each pair of :data:`JOINT_VARIANTS` against the shipped pair
 (``--sweep joint``), or the shipped locks on the region the pipeline applies them to against
-the mask off the whole clean plate (``--sweep region``, each of :data:`REGION_DRAWN`), exactly
-where the pipeline applies them (:func:`tryon.pipeline.composite.lock_region`: the agnostic mask
-off the clean plate, plus the plate pixels the render drew over; with the prepared person's
-skin tone), and judges every variant as ``tryon eval`` does:
+the mask off the whole clean plate (``--sweep region``, each of :data:`REGION_DRAWN`),
+or the shipped locks with and without the base lock's background guard (``--sweep
+background``), exactly where the pipeline applies them
+(:func:`tryon.pipeline.composite.lock_region`: the agnostic mask off the clean plate, plus the
+plate pixels the render drew over; with the prepared person's skin and background tones), and
+judges every variant as ``tryon eval`` does:
 
 * **colour**: the dominant palette colour over the target's garment mask is the asked one,
   overall and split into solid and patterned garments (``--sweep print``: and on the prompts
@@ -31,6 +33,8 @@ Run::
         --cache /tmp/lock-val240.pkl
     .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep region --json region.json \
         --cache /tmp/lock-val240.pkl
+    .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep background \
+        --json background.json --cache /tmp/lock-val240.pkl
 
 Prints a Markdown report. ``--cache`` keeps the lock-off renders (~15 min of the run on 2
 cores) for the next sweep of the same recipe.
@@ -69,17 +73,20 @@ from tryon.pipeline.colour_lock import (  # noqa: E402
     SEARCH,
     SMOOTH,
     STRENGTH,
+    background_tone,
     lock_colour,
     lock_print,
     lock_target,
 )
 from tryon.pipeline.composite import (  # noqa: E402
     DRAWN_OVER_PLATE,
+    clean_plate,
     composite,
     lock_region,
     restore_background,
 )
-from tryon.pipeline.crop import paste_crop  # noqa: E402
+from tryon.pipeline.crop import box_mask, paste_crop  # noqa: E402
+from tryon.pipeline.pipeline_tryon import PLATE_MARGIN  # noqa: E402
 
 
 class BaseLock(NamedTuple):
@@ -227,10 +234,10 @@ def main() -> None:
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
     parser.add_argument(
         "--sweep",
-        choices=("base", "print", "joint", "lightness", "region"),
+        choices=("base", "print", "joint", "lightness", "region", "background"),
         default="base",
         help="sweep the base lock's settings (default), the print lock's, both together, "
-        "the base lock's weight of L*, or the region the locks act on",
+        "the base lock's weight of L*, the region the locks act on, or the background guard",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument(
@@ -290,12 +297,26 @@ def main() -> None:
                 row[f"{key}_lost"] = int((~hits[key] & ref).sum())
         return row
 
-    def render(base=None, print_=None, drawn=DRAWN_OVER_PLATE) -> list[np.ndarray]:
+    backgrounds: dict[int, np.ndarray | None] = {}
+
+    def background_of(sample, unlocked) -> np.ndarray | None:
+        """The photo's background tone around the person, as ``prepare`` measures it."""
+        if sample.index not in backgrounds:
+            box = unlocked.box
+            margin = max(1, round(PLATE_MARGIN * (box[3] - box[1])))
+            around = clean_plate(
+                box_mask(box, unlocked.mask.shape), sample.analysis().person_mask, margin
+            )
+            backgrounds[sample.index] = background_tone(sample.source, around)
+        return backgrounds[sample.index]
+
+    def render(base=None, print_=None, drawn=DRAWN_OVER_PLATE, background=True) -> list[np.ndarray]:
         """Outputs with the print lock ``print_`` (on the prompts that name a print's colour;
         a :data:`PRINT_VARIANTS` tuple) and then the base lock ``base`` (a :class:`BaseLock`),
         each skipped when None, exactly where the pipeline applies them: on
         :func:`~tryon.pipeline.composite.lock_region` with ``drawn`` (None: the mask off the
-        whole clean plate, the region before 2026-12-08)."""
+        whole clean plate, the region before 2026-12-08), the base lock guarding the photo's
+        background tone with ``background``."""
         outputs = []
         for sample, unlocked, target in cases:
             photo = sample.source
@@ -320,8 +341,9 @@ def main() -> None:
                     strength=strength,
                 )[0]
             if base is not None and target is not None:
+                tone = background_of(sample, unlocked) if background else None
                 generated = lock_colour(
-                    generated, region, target.base, unlocked.skin, **base._asdict()
+                    generated, region, target.base, unlocked.skin, **base._asdict(), background=tone
                 )[0]
             outputs.append(composite(photo, generated, unlocked.weight))
         return outputs
@@ -331,6 +353,9 @@ def main() -> None:
         return
     if args.sweep == "region":
         region_sweep(args, judge, summary, render, int(two.sum()))
+        return
+    if args.sweep == "background":
+        background_sweep(args, judge, summary, render, int(two.sum()))
         return
     if args.sweep in ("joint", "lightness"):
         variants = JOINT_VARIANTS if args.sweep == "joint" else LIGHTNESS_VARIANTS
@@ -510,6 +535,45 @@ def region_sweep(args, judge, summary, render, n_two: int) -> None:
         args.json.write_text(
             json.dumps(
                 {"n": args.n, "recipe": args.recipe, "reference": ref, "sweep": rows}, indent=2
+            )
+        )
+
+
+def background_sweep(args, judge, summary, render, n_two: int) -> None:
+    """The shipped locks with the base lock's background guard
+    (:data:`~tryon.pipeline.colour_lock.BACKGROUND_EXCLUSION`) against the same without it;
+    prints a Markdown table and writes ``--json``."""
+    reference = judge(render(SHIPPED_BASE, SHIPPED_PRINT, background=False))
+    row = summary(judge(render(SHIPPED_BASE, SHIPPED_PRINT, background=True)), reference)
+    ref = summary(reference)
+    print(f"# Background guard: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
+    print(
+        f"The shipped locks ({n_two} prompts name a print's colour) without and with the base "
+        "lock's background guard: pixels near the photo's background tone (the crop box off "
+        "the grown person) never make the base colour and are not moved. +/- : pairs gained "
+        "/ lost against no guard.\n"
+    )
+    print(
+        "| background guard | colour (+/-) | solid | patterned | 2nd colour | pattern (+/-) | "
+        "type (+/-) | L1 in mask |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| off | {ref['colour']:.3f} | {ref['colour_solid']:.2f} | "
+        f"{ref['colour_patterned']:.2f} | {ref['second_colour']:.3f} | {ref['pattern']:.3f} | "
+        f"{ref['type']:.3f} | {ref['l1_mask']:.4f} |"
+    )
+    r = row
+    print(
+        f"| on | {r['colour']:.3f} (+{r['colour_gained']}/-{r['colour_lost']}) | "
+        f"{r['colour_solid']:.2f} | {r['colour_patterned']:.2f} | {r['second_colour']:.3f} | "
+        f"{r['pattern']:.3f} (+{r['pattern_gained']}/-{r['pattern_lost']}) | "
+        f"{r['type']:.3f} (+{r['type_gained']}/-{r['type_lost']}) | {r['l1_mask']:.4f} |"
+    )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"n": args.n, "recipe": args.recipe, "reference": ref, "guard": row}, indent=2
             )
         )
 

@@ -13,6 +13,7 @@ from tryon.pipeline.colour_lock import (
     SEARCH,
     STRENGTH,
     LockTarget,
+    background_tone,
     base_colour,
     lab_to_rgb,
     lock_colour,
@@ -151,6 +152,51 @@ def test_skin_guard_keeps_skin_near_the_garment_colour():
     np.testing.assert_array_equal(guarded[skin], image[skin])
     assert (unguarded[skin] != image[skin]).any()
     assert (guarded[body] != image[body]).any()
+
+
+def test_background_guard_keeps_a_haze_of_the_wall_from_being_the_garment():
+    """A mini dress drawn olive-tan above a haze of the wall where the photo's long skirt was:
+    the haze is nearer the asked tan than the dress is, and larger, so without the wall's tone
+    the lock takes it for the garment and paints it; with it, the dress is the base and the
+    haze stays as drawn."""
+    wall = np.array([71.0, 13.0, -7.0], np.float32)
+    image = np.zeros((60, 40, 3), np.uint8)
+    image[:] = lab_to_rgb(wall)
+    region = np.zeros((60, 40), bool)
+    region[5:55, 5:35] = True
+    dress = np.zeros_like(region)
+    dress[5:25, 5:35] = True
+    haze = region & ~dress
+    image[dress] = lab_to_rgb(np.array([57.0, 0.0, 29.0], np.float32))
+    image[haze] = lab_to_rgb(np.array([71.0, 9.0, 1.0], np.float32))
+    tan = parse_colour("tan")
+    assert np.linalg.norm(rgb_to_lab(image[haze][0]) - tan) < SEARCH
+    unguarded, base = lock_colour(image, region, tan, smooth=0.0)
+    assert np.linalg.norm(base - rgb_to_lab(image[haze][0])) < 2.0  # the haze, taken for it
+    assert (unguarded[haze] != image[haze]).any()
+    guarded, base = lock_colour(image, region, tan, smooth=0.0, background=wall)
+    assert np.linalg.norm(base - rgb_to_lab(image[dress][0])) < 2.0
+    np.testing.assert_array_equal(guarded[haze], image[haze])
+    moved = rgb_to_lab(guarded[dress]).mean(0)
+    assert np.linalg.norm(moved - tan) < 0.3 * np.linalg.norm(rgb_to_lab(image[dress][0]) - tan)
+    # lock_garment hands the tone to the base lock
+    np.testing.assert_array_equal(
+        lock_garment(image, region, LockTarget(tan), None, wall),
+        lock_colour(image, region, tan, background=wall)[0],
+    )
+
+
+def test_background_and_skin_tones_are_medians_of_enough_pixels():
+    image = np.zeros((20, 20, 3), np.uint8)
+    image[:, :10] = (200, 30, 30)
+    image[:, 10:] = (30, 30, 200)
+    where = np.zeros((20, 20), bool)
+    where[:, :12] = True  # 200 red pixels and 40 blue: the median is red
+    np.testing.assert_allclose(background_tone(image, where), lab([200, 30, 30]), atol=1e-3)
+    np.testing.assert_array_equal(background_tone(image, where), skin_tone(image, where))
+    few = np.zeros((20, 20), bool)
+    few[0, :19] = True
+    assert background_tone(image, few) is None
 
 
 def test_pixels_the_lock_does_not_move_stay_bit_exact():

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from tryon.body import KEYPOINT_INDEX
-from tryon.pipeline.crop import crop_keypoints, crop_resize, garment_crop_box, paste_crop
+from tryon.pipeline.crop import (
+    box_mask,
+    crop_keypoints,
+    crop_resize,
+    garment_crop_box,
+    paste_crop,
+)
 from tryon.pipeline.factory import stick_figure_analysis
 
 
@@ -89,3 +95,16 @@ def test_paste_validation():
         paste_crop(np.zeros((4, 4, 3)), np.zeros((2, 2, 3), np.uint8), (0, 0, 2, 2))
     with pytest.raises(ValueError, match="x0 < x1"):
         paste_crop(np.zeros((4, 4, 3), np.uint8), np.zeros((2, 2, 3), np.uint8), (2, 0, 2, 2))
+
+
+def test_box_mask_is_the_box_clipped_to_the_image_never_wrapped():
+    inside = box_mask((2, 3, 6, 8), (10, 12))
+    assert inside.shape == (10, 12) and inside.dtype == np.bool_
+    assert inside.sum() == 4 * 5 and inside[3:8, 2:6].all()
+    # A box past the top-left corner (as garment_crop_box may give) keeps only what is on the
+    # image; negative starts must not wrap to the far edge.
+    past = box_mask((-4, -2, 3, 5), (10, 12))
+    assert past.sum() == 3 * 5 and past[:5, :3].all()
+    assert not past[:, -1].any() and not past[-1].any()
+    assert box_mask((-9, -9, -1, -1), (10, 12)).sum() == 0
+    assert box_mask((0, 0, 50, 50), (10, 12)).all()

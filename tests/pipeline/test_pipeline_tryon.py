@@ -18,6 +18,7 @@ from tryon.pipeline import (
     WeightsError,
     make_scheduler,
 )
+from tryon.pipeline.crop import box_mask
 from tryon.pipeline.factory import build_pipeline, tiny_clip_tokenizer
 
 from .conftest import SIZE
@@ -306,6 +307,27 @@ def test_attribute_contrasts_keep_their_own_scales_in_a_batch(tiny_pipe, person)
         assert not np.array_equal(single, unguided)
 
 
+def test_prepared_background_is_the_photo_around_the_person(tiny_pipe, person):
+    """The base lock's background tone: the photo's median colour in the crop box off the
+    grown person, not the person's (a red figure on a blue wall, a green strip far outside
+    the box)."""
+    from dataclasses import replace
+
+    from tryon.pipeline.colour_lock import rgb_to_lab
+
+    image = np.zeros_like(person.image)
+    image[:] = (40, 60, 200)
+    image[person.person_mask] = (200, 30, 30)
+    painted = replace(person, image=image)
+    prepared = tiny_pipe.prepare(painted, "upper", height=SIZE, width=SIZE)
+    outside = ~box_mask(prepared.box, person.person_mask.shape) & ~person.person_mask
+    image[outside] = (30, 200, 30)  # not seen: the tone is measured inside the box only
+    again = tiny_pipe.prepare(replace(person, image=image), "upper", height=SIZE, width=SIZE)
+    wall = rgb_to_lab(np.array([40, 60, 200], np.uint8))
+    for prep in (prepared, again):
+        np.testing.assert_allclose(prep.background, wall, atol=1e-3)
+
+
 def test_background_restore_acts_on_the_clean_plate_only(tiny_pipe, person, monkeypatch):
     """Off the plate (the photo's background inside the mask) restore changes nothing; on it,
     a tolerance above any colour distance brings every pixel of the photo back."""
@@ -342,9 +364,9 @@ def test_colour_lock_shifts_the_render_in_its_lock_region_only(tiny_pipe, person
     prepared = tiny_pipe.prepare(person, "upper", height=SIZE, width=SIZE)
     seen = []
 
-    def recording_lock(image, region, target, skin):
+    def recording_lock(image, region, target, skin, background):
         seen.append((image.copy(), region))
-        return lock_garment(image, region, target, skin)
+        return lock_garment(image, region, target, skin, background)
 
     lock_garment = pipeline_tryon.lock_garment
     monkeypatch.setattr(pipeline_tryon, "lock_garment", recording_lock)
@@ -369,7 +391,9 @@ def test_colour_lock_shifts_the_render_in_its_lock_region_only(tiny_pipe, person
     from tryon.pipeline.colour_lock import STRENGTH
 
     target = rgb_to_lab(target_rgb)
-    direction = target - base_colour(rgb_to_lab(generated[region]), target, prepared.skin)
+    direction = target - base_colour(
+        rgb_to_lab(generated[region]), target, prepared.skin, background=prepared.background
+    )
     moved = region & (prepared.weight >= 1.0) & (on != off).any(axis=-1)
     assert moved.sum() > 0.05 * region.sum()
     delta = rgb_to_lab(on[moved]).mean(0) - rgb_to_lab(off[moved]).mean(0)

@@ -11,15 +11,18 @@ needs the colour of the SKU, so the pipeline corrects the drift after decoding:
 2. **Base colour.** Among the render's pixels inside the agnostic mask (minus the clean plate
    where the render is still the photo's background: :func:`tryon.pipeline.composite.lock_region`;
    a hem drawn wider than the photo's clothes stays in), those within :data:`SEARCH` ΔE*ab of
-   the target and not within :data:`SKIN_EXCLUSION` of the person's skin tone (measured on the
-   face, outside the mask) are binned in CIELAB; the fullest bin, refined by a few mean-shift
+   the target, not within :data:`SKIN_EXCLUSION` of the person's skin tone (measured on the
+   face, outside the mask) and not within :data:`BACKGROUND_EXCLUSION` of the photo's
+   background tone (:func:`background_tone`, measured in the crop box off the person: a haze
+   of the wall the model left where a longer garment was is not the garment) are binned in
+   CIELAB; the fullest bin, refined by a few mean-shift
    steps, is the garment's base colour. If fewer than :data:`MIN_FRACTION` of the region's
    pixels qualify, the model drew something else (another garment, skin) and the render is
    left as it is: the lock corrects drift, it does not paint a garment the model did not draw.
 3. **Shift.** Every region pixel whose neighbourhood colour (CIELAB blurred with a Gaussian of
    :data:`SMOOTH` pixels, so a weave moves as one) is near the base colour (weight 1 within
    ``RADIUS[0]``, a smoothstep to 0 at ``RADIUS[1]``; and 0 where the pixel itself is closer
-   to the skin tone than its neighbourhood is to the base) moves by
+   to the skin or background tone than its neighbourhood is to the base) moves by
    ``STRENGTH * weight * (target - base)`` in CIELAB. Shading, folds and a pattern's second
    colour keep their offsets from the base, so they survive.
 
@@ -65,6 +68,10 @@ STRENGTH = 0.75
 LIGHTNESS = 1.0
 #: Pixels within this ΔE*ab of the skin tone never count towards the base colour.
 SKIN_EXCLUSION = 10.0
+#: Pixels within this ΔE*ab of the photo's background tone never count towards the base colour:
+#: where the model hazed a region over with the wall (a long skirt left as a ghost under a mini
+#: dress), the haze is not the garment, however near the asked colour it lies.
+BACKGROUND_EXCLUSION = 10.0
 #: Fraction of the region's pixels that must lie near the target for the lock to act.
 MIN_FRACTION = 0.05
 #: At most about this many pixels enter the base-colour search (evenly strided beyond it).
@@ -182,13 +189,26 @@ def lock_target(prompt: str | None, garment_colour=None) -> LockTarget | None:
     return LockTarget(base, None if second is None else parse_colour(second))
 
 
+def _median_tone(image: np.ndarray, where: np.ndarray) -> np.ndarray | None:
+    """Median CIELAB ``(3,)`` of ``image`` (``(H, W, 3)`` uint8) under ``where`` (``(H, W)``
+    bool), or None with fewer than 20 pixels."""
+    where = np.asarray(where, dtype=bool)
+    if where.sum() < 20:
+        return None
+    return np.median(rgb_to_lab(np.asarray(image)[where]), axis=0).astype(np.float32)
+
+
 def skin_tone(image: np.ndarray, face: np.ndarray) -> np.ndarray | None:
     """Median CIELAB ``(3,)`` of ``image`` (``(H, W, 3)`` uint8) under ``face`` (``(H, W)``
     bool: the face pixels outside the agnostic mask), or None with fewer than 20 pixels."""
-    face = np.asarray(face, dtype=bool)
-    if face.sum() < 20:
-        return None
-    return np.median(rgb_to_lab(np.asarray(image)[face]), axis=0).astype(np.float32)
+    return _median_tone(image, face)
+
+
+def background_tone(image: np.ndarray, background: np.ndarray) -> np.ndarray | None:
+    """Median CIELAB ``(3,)`` of ``image`` (``(H, W, 3)`` uint8) under ``background``
+    (``(H, W)`` bool: the photo's background around the person, e.g. the crop box off the
+    grown person mask), or None with fewer than 20 pixels."""
+    return _median_tone(image, background)
 
 
 def _check_image_region(image, region) -> tuple[np.ndarray, np.ndarray]:
@@ -226,15 +246,15 @@ def _region_box(region: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray]:
     return box, region[box]
 
 
-def _skin_guard(
-    lab: np.ndarray, skin: np.ndarray, distance: np.ndarray, lightness: float = 1.0
+def _tone_guard(
+    lab: np.ndarray, tone: np.ndarray, distance: np.ndarray, lightness: float = 1.0
 ) -> np.ndarray:
     """Weight in ``[0, 1]`` per pixel of ``lab`` (``(h, w, 3)`` CIELAB): 0 where the pixel is
-    nearer the ``skin`` tone than ``distance`` (``(h, w)``, its neighbourhood's distance from
-    the garment colour the lock moves, with L* weighted by ``lightness``), 1 where it is
-    clearly farther (:data:`_SKIN_SOFTNESS`)."""
-    to_skin = _distance(lab, skin, lightness)
-    return _smoothstep((to_skin - distance) / _SKIN_SOFTNESS + 0.5)
+    nearer the ``tone`` (the skin's, the background's) than ``distance`` (``(h, w)``, its
+    neighbourhood's distance from the garment colour the lock moves, with L* weighted by
+    ``lightness``), 1 where it is clearly farther (:data:`_SKIN_SOFTNESS`)."""
+    to_tone = _distance(lab, tone, lightness)
+    return _smoothstep((to_tone - distance) / _SKIN_SOFTNESS + 0.5)
 
 
 def _write_moved(
@@ -266,14 +286,19 @@ def base_colour(
     skin: np.ndarray | None = None,
     search: float = SEARCH,
     lightness: float = LIGHTNESS,
+    background: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """The garment's base colour among ``pixels`` (``(N, 3)`` CIELAB), searched within
     ``search`` of ``target`` (ΔE*ab with L* weighted by ``lightness``; see the module
-    docstring), or None when too few pixels lie near it."""
+    docstring), pixels within :data:`SKIN_EXCLUSION` of ``skin`` and
+    :data:`BACKGROUND_EXCLUSION` of ``background`` (CIELAB ``(3,)`` tones, or None) left out;
+    None when too few pixels lie near it."""
     pixels = np.asarray(pixels, dtype=np.float32).reshape(-1, 3)
     near = _distance(pixels, target, lightness) < search
     if skin is not None:
         near &= np.linalg.norm(pixels - skin, axis=1) > SKIN_EXCLUSION
+    if background is not None:
+        near &= np.linalg.norm(pixels - background, axis=1) > BACKGROUND_EXCLUSION
     candidates = pixels[near]
     if len(candidates) == 0 or len(candidates) < MIN_FRACTION * len(pixels):
         return None
@@ -302,6 +327,7 @@ def lock_colour(
     smooth: float = SMOOTH,
     strength: float = STRENGTH,
     lightness: float = LIGHTNESS,
+    background: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Shift the garment's base colour inside ``region`` to ``target`` (module docstring).
 
@@ -321,6 +347,9 @@ def lock_colour(
         lightness: weight in ``(0, 1]`` of L* in the search, mean-shift, fall-off and skin
             distances (:data:`LIGHTNESS`; 1: CIE76 ΔE*ab). The shift itself is the full
             CIELAB offset.
+        background: CIELAB ``(3,)`` of the photo's background (:func:`background_tone`), or
+            None. Pixels near it never make the base colour, and a pixel nearer it than its
+            neighbourhood is to the base stays as it is, as with ``skin``.
 
     Returns:
         ``(locked, base)``: a new uint8 image, equal to ``image`` bit for bit outside
@@ -341,7 +370,7 @@ def lock_colour(
         return out, None
     box, inside = _region_box(region)
     lab = rgb_to_lab(image[box])
-    base = base_colour(lab[inside], target, skin, search, lightness)
+    base = base_colour(lab[inside], target, skin, search, lightness, background)
     if base is None:
         logger.info("colour lock: no garment colour near the target in the render; left as is")
         return out, None
@@ -349,7 +378,9 @@ def lock_colour(
     distance = _distance(local, base, lightness)
     weight = 1.0 - _smoothstep((distance - full) / (none - full))
     if skin is not None:  # a pixel nearer the skin tone than the base stays skin
-        weight *= _skin_guard(lab, skin, distance, lightness)
+        weight *= _tone_guard(lab, skin, distance, lightness)
+    if background is not None:  # and one nearer the wall than the base stays a haze
+        weight *= _tone_guard(lab, background, distance, lightness)
     shifted = lab + (strength * weight)[..., None] * (target - base)
     _write_moved(out, box, inside & (weight > 0), shifted)
     return out, base
@@ -418,7 +449,7 @@ def lock_print(
     to_segment = np.linalg.norm(local - base - along_local[..., None] * axis, axis=-1)
     weight = (1.0 - _smoothstep((to_segment - full) / (none - full))) * inside
     if skin is not None:  # a pixel nearer the skin tone than the segment stays skin
-        weight *= _skin_guard(lab, skin, to_segment)
+        weight *= _tone_guard(lab, skin, to_segment)
     if np.count_nonzero(weight > 0.5) < MIN_FRACTION * np.count_nonzero(inside):
         logger.info("print lock: too little of the render near the asked colours; left as is")
         return out, False
@@ -441,11 +472,12 @@ def lock_garment(
     region: np.ndarray,
     target: LockTarget,
     skin: np.ndarray | None = None,
+    background: np.ndarray | None = None,
 ) -> np.ndarray:
     """The colour lock as the pipeline runs it: :func:`lock_print` when ``target`` names a
-    print colour (different from the base), then :func:`lock_colour`, with the shipped
-    settings. ``image``: ``(H, W, 3)`` uint8; ``region``: ``(H, W)`` bool. Returns a new
-    image, bit-exact outside ``region``."""
+    print colour (different from the base), then :func:`lock_colour` (with the ``background``
+    tone's guard), with the shipped settings. ``image``: ``(H, W, 3)`` uint8; ``region``:
+    ``(H, W)`` bool. Returns a new image, bit-exact outside ``region``."""
     if target.print is not None and not np.allclose(target.print, target.base):
         image = lock_print(image, region, target.base, target.print, skin)[0]
-    return lock_colour(image, region, target.base, skin)[0]
+    return lock_colour(image, region, target.base, skin, background=background)[0]

@@ -37,6 +37,16 @@ def _check_size(size: tuple[int, int]) -> tuple[int, int]:
     return height, width
 
 
+def box_mask(box: Box, shape: tuple[int, int]) -> np.ndarray:
+    """``(H, W)`` bool, True inside ``box`` (``(x0, y0, x1, y1)``, exclusive end) where it lies
+    on the image of ``shape``; a box reaching past the image is clipped, never wrapped."""
+    height, width = shape
+    x0, y0, x1, y1 = box
+    mask = np.zeros((height, width), dtype=bool)
+    mask[max(0, y0) : max(0, min(height, y1)), max(0, x0) : max(0, min(width, x1))] = True
+    return mask
+
+
 def garment_crop_box(
     mask: np.ndarray,
     keypoints: np.ndarray,

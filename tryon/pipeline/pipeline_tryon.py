@@ -45,6 +45,7 @@ from tryon.models.refiner import Refiner
 from tryon.models.text_encoder import PackagedBertModel, TextEmbeddings, encode_text
 from tryon.pipeline.colour_lock import (
     LockTarget,
+    background_tone,
     lock_garment,
     lock_target,
     parse_colour,
@@ -73,7 +74,14 @@ from tryon.pipeline.conditioning import (
     image_to_tensor,
     tensor_to_images,
 )
-from tryon.pipeline.crop import Box, crop_keypoints, crop_resize, garment_crop_box, paste_crop
+from tryon.pipeline.crop import (
+    Box,
+    box_mask,
+    crop_keypoints,
+    crop_resize,
+    garment_crop_box,
+    paste_crop,
+)
 from tryon.pipeline.guidance import (
     AttributeGuidance,
     check_scale,
@@ -118,6 +126,10 @@ class PreparedPerson:
             (:func:`tryon.pipeline.composite.clean_plate`).
         skin: CIELAB ``(3,)`` skin tone of the face outside the mask, or None (no face seen);
             the colour lock never shifts skin-coloured pixels.
+        background: CIELAB ``(3,)`` tone of the photo's background around the person (the
+            crop box off the grown person mask), or None (fewer than 20 pixels); the base
+            lock never takes a haze of it for the garment
+            (:func:`tryon.pipeline.colour_lock.background_tone`).
         crop_mask: ``(1, 1, h, w)`` the model's agnostic mask of the crop, 0/1.
         crop_agnostic: ``(1, 3, h, w)`` agnostic crop in ``[-1, 1]``.
         conditioning: agnostic latent, latent mask and pose map of the crop.
@@ -134,6 +146,7 @@ class PreparedPerson:
     weight: np.ndarray
     plate: np.ndarray
     skin: np.ndarray | None
+    background: np.ndarray | None
     crop_mask: torch.Tensor
     crop_agnostic: torch.Tensor
     conditioning: Conditioning
@@ -160,7 +173,7 @@ class PreparedPerson:
             generated = restore_background(generated, photo, self.plate, background_tolerance)
         if lock is not None:
             region = lock_region(generated, photo, self.mask, self.plate)
-            generated = lock_garment(generated, region, lock, self.skin)
+            generated = lock_garment(generated, region, lock, self.skin, self.background)
         return composite(photo, generated, self.weight)
 
 
@@ -504,6 +517,7 @@ class TryOnPipeline(DiffusionPipeline):
         plate_margin = max(1, round(PLATE_MARGIN * box_height))
         plate = clean_plate(mask, analysis.person_mask, plate_margin)
         face = (analysis.regions == REGION_INDEX["face"]) & ~mask
+        around = clean_plate(box_mask(box, mask.shape), analysis.person_mask, plate_margin)
         return PreparedPerson(
             analysis=analysis,
             category=category,
@@ -513,6 +527,7 @@ class TryOnPipeline(DiffusionPipeline):
             weight=weight,
             plate=plate,
             skin=skin_tone(analysis.image, face),
+            background=background_tone(analysis.image, around),
             crop_mask=mask_t,
             crop_agnostic=agnostic_image(image_t, mask_t),
             conditioning=conditioning,
