@@ -9,12 +9,14 @@ import pytest
 
 from tryon.data.palette import colour
 from tryon.pipeline.colour_lock import (
+    BACKGROUND_EXCLUSION,
     PRINT_STRENGTH,
     SEARCH,
     STRENGTH,
     LockTarget,
     background_tone,
     base_colour,
+    guarded_background,
     lab_to_rgb,
     lock_colour,
     lock_garment,
@@ -184,6 +186,24 @@ def test_background_guard_keeps_a_haze_of_the_wall_from_being_the_garment():
         lock_garment(image, region, LockTarget(tan), None, wall),
         lock_colour(image, region, tan, background=wall)[0],
     )
+
+
+def test_background_guard_stands_aside_when_the_asked_colour_is_the_walls():
+    """A white shirt on a white backdrop: the guard would leave nothing to lock, so it stands
+    aside and the lock acts as without it."""
+    wall = parse_colour("white")
+    image, region, *_ = garment_scene(base_rgb=(228, 226, 214))
+    near_wall = np.asarray(wall, np.float32) + np.array([-3.0, 0.0, 4.0], np.float32)
+    assert np.linalg.norm(near_wall - wall) < 2 * BACKGROUND_EXCLUSION
+    unguarded, base = lock_colour(image, region, wall)
+    assert base is not None and (unguarded != image).any()
+    guarded, guarded_base = lock_colour(image, region, wall, background=near_wall)
+    np.testing.assert_array_equal(guarded, unguarded)
+    np.testing.assert_array_equal(guarded_base, base)
+    assert guarded_background(wall, near_wall) is None
+    far_wall = parse_colour("navy")
+    np.testing.assert_array_equal(guarded_background(wall, far_wall), far_wall)
+    assert guarded_background(wall, None) is None
 
 
 def test_background_and_skin_tones_are_medians_of_enough_pixels():

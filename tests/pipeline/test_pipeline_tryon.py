@@ -388,11 +388,12 @@ def test_colour_lock_shifts_the_render_in_its_lock_region_only(tiny_pipe, person
     assert (on[region] != off[region]).any()
     # Pixels move along (target - base) for the base the lock finds, by at most STRENGTH of
     # it (feathered edge pixels, blended with the photo, left out).
-    from tryon.pipeline.colour_lock import STRENGTH
+    from tryon.pipeline.colour_lock import STRENGTH, guarded_background
 
     target = rgb_to_lab(target_rgb)
+    background = guarded_background(target, prepared.background)
     direction = target - base_colour(
-        rgb_to_lab(generated[region]), target, prepared.skin, background=prepared.background
+        rgb_to_lab(generated[region]), target, prepared.skin, background=background
     )
     moved = region & (prepared.weight >= 1.0) & (on != off).any(axis=-1)
     assert moved.sum() > 0.05 * region.sum()

@@ -70,7 +70,9 @@ LIGHTNESS = 1.0
 SKIN_EXCLUSION = 10.0
 #: Pixels within this ΔE*ab of the photo's background tone never count towards the base colour:
 #: where the model hazed a region over with the wall (a long skirt left as a ghost under a mini
-#: dress), the haze is not the garment, however near the asked colour it lies.
+#: dress), the haze is not the garment, however near the asked colour it lies. Only when the
+#: asked colour is more than twice this from the wall: a white shirt on a white backdrop is
+#: locked as before, its haze and its cloth being one colour.
 BACKGROUND_EXCLUSION = 10.0
 #: Fraction of the region's pixels that must lie near the target for the lock to act.
 MIN_FRACTION = 0.05
@@ -211,6 +213,17 @@ def background_tone(image: np.ndarray, background: np.ndarray) -> np.ndarray | N
     return _median_tone(image, background)
 
 
+def guarded_background(target: np.ndarray, background: np.ndarray | None) -> np.ndarray | None:
+    """The background tone the base lock guards for ``target`` (CIELAB ``(3,)`` each):
+    ``background`` itself, or None when the asked colour lies within
+    ``2 * BACKGROUND_EXCLUSION`` of it (a white shirt on a white backdrop: there a haze of the
+    wall cannot be told from the cloth, and excluding it would leave nothing to lock)."""
+    if background is None:
+        return None
+    distance = np.linalg.norm(np.asarray(target, np.float32) - np.asarray(background, np.float32))
+    return None if distance <= 2 * BACKGROUND_EXCLUSION else background
+
+
 def _check_image_region(image, region) -> tuple[np.ndarray, np.ndarray]:
     """``image`` as an ``(H, W, 3)`` uint8 array and ``region`` as ``(H, W)`` bool, or a
     ValueError naming what is wrong."""
@@ -348,8 +361,9 @@ def lock_colour(
             distances (:data:`LIGHTNESS`; 1: CIE76 ΔE*ab). The shift itself is the full
             CIELAB offset.
         background: CIELAB ``(3,)`` of the photo's background (:func:`background_tone`), or
-            None. Pixels near it never make the base colour, and a pixel nearer it than its
-            neighbourhood is to the base stays as it is, as with ``skin``.
+            None. Unless ``target`` lies within ``2 * BACKGROUND_EXCLUSION`` of it, pixels near
+            it never make the base colour, and a pixel nearer it than its neighbourhood is to
+            the base stays as it is, as with ``skin``.
 
     Returns:
         ``(locked, base)``: a new uint8 image, equal to ``image`` bit for bit outside
@@ -368,6 +382,7 @@ def lock_colour(
     out = image.copy()
     if not region.any():
         return out, None
+    background = guarded_background(target, background)
     box, inside = _region_box(region)
     lab = rgb_to_lab(image[box])
     base = base_colour(lab[inside], target, skin, search, lightness, background)
