@@ -497,85 +497,80 @@ REGION_DRAWN = (15.0, 25.0, 35.0)
 
 def region_sweep(args, judge, summary, render, n_two: int) -> None:
     """The shipped locks on :func:`~tryon.pipeline.composite.lock_region` at each
-    :data:`REGION_DRAWN` threshold against the mask off the whole clean plate; prints a
-    Markdown table and writes ``--json``."""
-    reference = judge(render(SHIPPED_BASE, SHIPPED_PRINT, drawn=None))
-    rows = [
-        {"drawn": drawn, **summary(judge(render(SHIPPED_BASE, SHIPPED_PRINT, drawn)), reference)}
-        for drawn in REGION_DRAWN
-    ]
-    ref = summary(reference)
-    print(f"# Lock region: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
-    print(
-        f"The shipped locks ({n_two} prompts name a print's colour) on the agnostic mask off "
-        "the clean plate (reference), and with the plate pixels added where the render's "
+    :data:`REGION_DRAWN` threshold against the mask off the whole clean plate."""
+    shipped_locks_sweep(
+        args,
+        judge,
+        summary,
+        title="Lock region",
+        intro=f"The shipped locks ({n_two} prompts name a print's colour) on the agnostic mask "
+        "off the clean plate (reference), and with the plate pixels added where the render's "
         "smoothed ΔE*ab to the photo exceeds the threshold (garment drawn over the "
-        "background). Colour: the dominant palette colour over the target's garment mask; "
-        "2nd colour: it wins at least 5 % of the votes; pattern and type: the attribute "
+        "background).",
+        header="plate pixels added above ΔE*ab",
+        reference=("none (mask off the plate)", render(SHIPPED_BASE, SHIPPED_PRINT, drawn=None)),
+        variants=[
+            ({"drawn": drawn}, f"{drawn:g}", render(SHIPPED_BASE, SHIPPED_PRINT, drawn))
+            for drawn in REGION_DRAWN
+        ],
+    )
+
+
+def background_sweep(args, judge, summary, render, n_two: int) -> None:
+    """The shipped locks with the base lock's background guard
+    (:data:`~tryon.pipeline.colour_lock.BACKGROUND_EXCLUSION`) against the same without it."""
+    shipped_locks_sweep(
+        args,
+        judge,
+        summary,
+        title="Background guard",
+        intro=f"The shipped locks ({n_two} prompts name a print's colour) without and with the "
+        "base lock's background guard: pixels near the photo's background tone (the crop box "
+        "off the grown person) never make the base colour and are not moved.",
+        header="background guard",
+        reference=("off", render(SHIPPED_BASE, SHIPPED_PRINT, background=False)),
+        variants=[({"guard": True}, "on", render(SHIPPED_BASE, SHIPPED_PRINT, background=True))],
+    )
+
+
+def shipped_locks_sweep(
+    args, judge, summary, title: str, intro: str, header: str, reference, variants
+) -> None:
+    """Judge the shipped locks' ``variants`` (``(settings, label, outputs)``) against
+    ``reference`` (``(label, outputs)``); print a Markdown table and write ``--json``."""
+    reference_label, reference_outputs = reference
+    judged = judge(reference_outputs)
+    ref = summary(judged)
+    rows = [
+        {**settings, "label": label, **summary(judge(outputs), judged)}
+        for settings, label, outputs in variants
+    ]
+    print(f"# {title}: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
+    print(
+        f"{intro} Colour: the dominant palette colour over the target's garment mask; 2nd "
+        "colour: it wins at least 5 % of the votes; pattern and type: the attribute "
         "classifiers; +/- : pairs gained / lost against the reference.\n"
     )
     print(
-        "| plate pixels added above ΔE*ab | colour (+/-) | solid | patterned | 2nd colour | "
-        "pattern (+/-) | type (+/-) | L1 in mask |"
+        f"| {header} | colour (+/-) | solid | patterned | 2nd colour | pattern (+/-) | "
+        "type (+/-) | L1 in mask |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     print(
-        f"| none (mask off the plate) | {ref['colour']:.3f} | {ref['colour_solid']:.2f} | "
+        f"| {reference_label} | {ref['colour']:.3f} | {ref['colour_solid']:.2f} | "
         f"{ref['colour_patterned']:.2f} | {ref['second_colour']:.3f} | {ref['pattern']:.3f} | "
         f"{ref['type']:.3f} | {ref['l1_mask']:.4f} |"
     )
     for r in rows:
         print(
-            f"| {r['drawn']:g} | {r['colour']:.3f} (+{r['colour_gained']}/-{r['colour_lost']}) | "
+            f"| {r['label']} | {r['colour']:.3f} (+{r['colour_gained']}/-{r['colour_lost']}) | "
             f"{r['colour_solid']:.2f} | {r['colour_patterned']:.2f} | {r['second_colour']:.3f} | "
             f"{r['pattern']:.3f} (+{r['pattern_gained']}/-{r['pattern_lost']}) | "
             f"{r['type']:.3f} (+{r['type_gained']}/-{r['type_lost']}) | {r['l1_mask']:.4f} |"
         )
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {"n": args.n, "recipe": args.recipe, "reference": ref, "sweep": rows}, indent=2
-            )
-        )
-
-
-def background_sweep(args, judge, summary, render, n_two: int) -> None:
-    """The shipped locks with the base lock's background guard
-    (:data:`~tryon.pipeline.colour_lock.BACKGROUND_EXCLUSION`) against the same without it;
-    prints a Markdown table and writes ``--json``."""
-    reference = judge(render(SHIPPED_BASE, SHIPPED_PRINT, background=False))
-    row = summary(judge(render(SHIPPED_BASE, SHIPPED_PRINT, background=True)), reference)
-    ref = summary(reference)
-    print(f"# Background guard: sweep ({args.n} validation pairs, recipe {args.recipe})\n")
-    print(
-        f"The shipped locks ({n_two} prompts name a print's colour) without and with the base "
-        "lock's background guard: pixels near the photo's background tone (the crop box off "
-        "the grown person) never make the base colour and are not moved. +/- : pairs gained "
-        "/ lost against no guard.\n"
-    )
-    print(
-        "| background guard | colour (+/-) | solid | patterned | 2nd colour | pattern (+/-) | "
-        "type (+/-) | L1 in mask |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    print(
-        f"| off | {ref['colour']:.3f} | {ref['colour_solid']:.2f} | "
-        f"{ref['colour_patterned']:.2f} | {ref['second_colour']:.3f} | {ref['pattern']:.3f} | "
-        f"{ref['type']:.3f} | {ref['l1_mask']:.4f} |"
-    )
-    r = row
-    print(
-        f"| on | {r['colour']:.3f} (+{r['colour_gained']}/-{r['colour_lost']}) | "
-        f"{r['colour_solid']:.2f} | {r['colour_patterned']:.2f} | {r['second_colour']:.3f} | "
-        f"{r['pattern']:.3f} (+{r['pattern_gained']}/-{r['pattern_lost']}) | "
-        f"{r['type']:.3f} (+{r['type_gained']}/-{r['type_lost']}) | {r['l1_mask']:.4f} |"
-    )
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {"n": args.n, "recipe": args.recipe, "reference": ref, "guard": row}, indent=2
-            )
-        )
+        payload = {"n": args.n, "recipe": args.recipe, "reference": ref, "sweep": rows}
+        args.json.write_text(json.dumps(payload, indent=2))
 
 
 if __name__ == "__main__":

@@ -67,25 +67,21 @@ def main() -> None:
 
     cv2.setNumThreads(1)
 
-    def timed(fn) -> np.ndarray:
+    def timed(fn, inputs=cases) -> np.ndarray:
+        """Milliseconds per call of ``fn(*args)`` for each ``args`` of ``inputs``."""
         per_image = []
-        for render, region, target, skin in cases:
-            fn(render, region, target, skin)  # warm
+        for args_ in inputs:
+            fn(*args_)  # warm
             t0 = time.perf_counter()
             for _ in range(args.repeats):
-                fn(render, region, target, skin)
+                fn(*args_)
             per_image.append((time.perf_counter() - t0) / args.repeats)
         return np.array(per_image) * 1000.0
 
     base = timed(lambda im, rg, t, sk: lock_colour(im, rg, t.base, sk))
     both = timed(lock_garment)
-    region_ms = []
-    for render, photo, mask, plate in regions:
-        lock_region(render, photo, mask, plate)  # warm
-        t0 = time.perf_counter()
-        for _ in range(args.repeats):
-            lock_region(render, photo, mask, plate)
-        region_ms.append((time.perf_counter() - t0) / args.repeats * 1000.0)
+    region_ms = timed(lock_region, regions)
+
     pixels = np.array([region.sum() for _, region, _, _ in cases])
     shape = cases[0][0].shape
     print(
@@ -97,7 +93,7 @@ def main() -> None:
     print("| lock | median ms | 90th percentile ms |")
     print("|---|---:|---:|")
     rows = (
-        ("lock region (mask, plate pixels drawn over)", np.array(region_ms)),
+        ("lock region (mask, plate pixels drawn over)", region_ms),
         ("base lock alone", base),
         ("print lock + base lock", both),
     )
