@@ -46,7 +46,7 @@ import argparse
 import json
 import pickle
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import NamedTuple
 
@@ -73,20 +73,17 @@ from tryon.pipeline.colour_lock import (  # noqa: E402
     SEARCH,
     SMOOTH,
     STRENGTH,
-    background_tone,
     lock_colour,
     lock_print,
     lock_target,
 )
 from tryon.pipeline.composite import (  # noqa: E402
     DRAWN_OVER_PLATE,
-    clean_plate,
     composite,
     lock_region,
     restore_background,
 )
-from tryon.pipeline.crop import box_mask, paste_crop  # noqa: E402
-from tryon.pipeline.pipeline_tryon import PLATE_MARGIN  # noqa: E402
+from tryon.pipeline.crop import paste_crop  # noqa: E402
 
 
 class BaseLock(NamedTuple):
@@ -181,13 +178,14 @@ LIGHTNESS_VARIANTS = [
 @dataclass
 class Unlocked:
     """What the locks need of one lock-off render: the decoded crop and the prepared
-    person's box, mask, clean plate, skin tone and composite weights."""
+    person's box, mask, clean plate, skin and background tones and composite weights."""
 
     crop: np.ndarray
     box: tuple
     mask: np.ndarray
     plate: np.ndarray
     skin: np.ndarray | None
+    background: np.ndarray | None
     weight: np.ndarray
 
 
@@ -222,6 +220,7 @@ def render_unlocked(recipe: str, samples) -> tuple[tuple[float, float] | None, l
             prepared.mask,
             prepared.plate,
             prepared.skin,
+            prepared.background,
             prepared.weight,
         )
         cases.append((unlocked, lock_target(sample.prompt)))
@@ -255,7 +254,9 @@ def main() -> None:
         if cached["recipe"] != args.recipe or cached["n"] != args.n:
             raise SystemExit(f"{args.cache} holds {cached['n']} renders of {cached['recipe']!r}")
         tolerance = cached["tolerance"]
-        cases = [(Unlocked(**fields), target) for fields, target in cached["cases"]]
+        if set(cached["cases"][0][0]) != {f.name for f in fields(Unlocked)}:
+            raise SystemExit(f"{args.cache} was written by an older version of this script")
+        cases = [(Unlocked(**case), target) for case, target in cached["cases"]]
     else:
         tolerance, cases = render_unlocked(args.recipe, samples)
         if args.cache is not None:  # plain dicts: loadable whether this runs as a script or not
@@ -297,19 +298,6 @@ def main() -> None:
                 row[f"{key}_lost"] = int((~hits[key] & ref).sum())
         return row
 
-    backgrounds: dict[int, np.ndarray | None] = {}
-
-    def background_of(sample, unlocked) -> np.ndarray | None:
-        """The photo's background tone around the person, as ``prepare`` measures it."""
-        if sample.index not in backgrounds:
-            box = unlocked.box
-            margin = max(1, round(PLATE_MARGIN * (box[3] - box[1])))
-            around = clean_plate(
-                box_mask(box, unlocked.mask.shape), sample.analysis().person_mask, margin
-            )
-            backgrounds[sample.index] = background_tone(sample.source, around)
-        return backgrounds[sample.index]
-
     def render(base=None, print_=None, drawn=DRAWN_OVER_PLATE, background=True) -> list[np.ndarray]:
         """Outputs with the print lock ``print_`` (on the prompts that name a print's colour;
         a :data:`PRINT_VARIANTS` tuple) and then the base lock ``base`` (a :class:`BaseLock`),
@@ -341,7 +329,7 @@ def main() -> None:
                     strength=strength,
                 )[0]
             if base is not None and target is not None:
-                tone = background_of(sample, unlocked) if background else None
+                tone = unlocked.background if background else None
                 generated = lock_colour(
                     generated, region, target.base, unlocked.skin, **base._asdict(), background=tone
                 )[0]

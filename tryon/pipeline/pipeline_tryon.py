@@ -513,11 +513,14 @@ class TryOnPipeline(DiffusionPipeline):
         photo_latent = encode_latents(self.vae, image_t, device)
         box_height = box[3] - box[1]
         weight = feather_mask(model_mask, feather * box_height) * mask
-        # The person mask's edge pixels mix person and background: keep clear of them.
+        # The person mask's edge pixels mix person and background: keep clear of them. The
+        # photo off the grown person, once: the clean plate is its part in the mask, the
+        # background tone is measured on its part in the crop box.
         plate_margin = max(1, round(PLATE_MARGIN * box_height))
-        plate = clean_plate(mask, analysis.person_mask, plate_margin)
+        off_person = clean_plate(np.ones(mask.shape, bool), analysis.person_mask, plate_margin)
+        plate = mask & off_person
+        around = box_mask(box, mask.shape) & off_person
         face = (analysis.regions == REGION_INDEX["face"]) & ~mask
-        around = clean_plate(box_mask(box, mask.shape), analysis.person_mask, plate_margin)
         return PreparedPerson(
             analysis=analysis,
             category=category,
