@@ -40,10 +40,10 @@ def _check_size(size: tuple[int, int]) -> tuple[int, int]:
 def box_mask(box: Box, shape: tuple[int, int]) -> np.ndarray:
     """``(H, W)`` bool, True inside ``box`` (``(x0, y0, x1, y1)``, exclusive end) where it lies
     on the image of ``shape``; a box reaching past the image is clipped, never wrapped."""
-    height, width = shape
-    x0, y0, x1, y1 = box
-    mask = np.zeros((height, width), dtype=bool)
-    mask[max(0, y0) : max(0, min(height, y1)), max(0, x0) : max(0, min(width, x1))] = True
+    mask = np.zeros(shape, dtype=bool)
+    sx0, sy0, sx1, sy1 = _on_image(check_box(box), shape)
+    if sx1 > sx0 and sy1 > sy0:
+        mask[sy0:sy1, sx0:sx1] = True
     return mask
 
 
@@ -119,6 +119,14 @@ def _place(start: float, length: int, limit: int) -> int:
     return int(min(max(round(start), 0), limit - length))
 
 
+def _on_image(box: Box, shape: tuple[int, ...]) -> Box:
+    """The part of ``box`` on an image of ``shape`` (``(H, W, ...)``); empty (``x1 <= x0`` or
+    ``y1 <= y0``) when the box lies off it."""
+    x0, y0, x1, y1 = box
+    h, w = shape[:2]
+    return max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+
+
 def check_box(box: Box) -> Box:
     """Validate a box: four ints with ``x0 < x1`` and ``y0 < y1``."""
     try:
@@ -133,10 +141,9 @@ def check_box(box: Box) -> Box:
 def _pad_to_box(array: np.ndarray, box: Box, fill) -> np.ndarray:
     """The ``box`` region of ``array`` (H, W[, C]), with the part outside the photo filled."""
     x0, y0, x1, y1 = box
-    h, w = array.shape[:2]
     out = np.empty((y1 - y0, x1 - x0, *array.shape[2:]), dtype=array.dtype)
     out[...] = np.asarray(fill, dtype=array.dtype)
-    sx0, sy0, sx1, sy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    sx0, sy0, sx1, sy1 = _on_image(box, array.shape)
     if sx1 > sx0 and sy1 > sy0:
         out[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = array[sy0:sy1, sx0:sx1]
     return out
@@ -211,8 +218,7 @@ def paste_crop(photo: np.ndarray, crop: np.ndarray, box: Box) -> np.ndarray:
         raise TypeError("photo and crop must be (H, W, 3) uint8 arrays")
     resized = np.asarray(Image.fromarray(crop).resize((x1 - x0, y1 - y0), Image.Resampling.LANCZOS))
     out = photo.copy()
-    h, w = photo.shape[:2]
-    sx0, sy0, sx1, sy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    sx0, sy0, sx1, sy1 = _on_image((x0, y0, x1, y1), photo.shape)
     if sx1 > sx0 and sy1 > sy0:
         out[sy0:sy1, sx0:sx1] = resized[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0]
     return out
