@@ -11,7 +11,9 @@ both locks moved together, each pair of :data:`JOINT_VARIANTS` against the shipp
 (``--sweep joint``), or the shipped locks on the region the pipeline applies them to against
 the mask off the whole clean plate (``--sweep region``, each of :data:`REGION_DRAWN`),
 or the shipped locks with and without the base lock's background guard (``--sweep
-background``), exactly where the pipeline applies them
+background``), or with the background restore keeping the render in the holes the mask walls
+in for each of :data:`HOLE_VARIANTS` categories against for none (``--sweep holes``), exactly
+where the pipeline applies them
 (:func:`tryon.pipeline.composite.lock_region`: the agnostic mask off the clean plate, plus the
 plate pixels the render drew over; with the prepared person's skin and background tones), and
 judges every variant as ``tryon eval`` does:
@@ -35,6 +37,8 @@ Run::
         --cache /tmp/lock-val240.pkl
     .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep background \
         --json background.json --cache /tmp/lock-val240.pkl
+    .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep holes \
+        --json holes.json --cache /tmp/lock-val240.pkl
 
 Prints a Markdown report. ``--cache`` keeps the lock-off renders (~15 min of the run on 2
 cores) for the next sweep of the same recipe.
@@ -79,7 +83,9 @@ from tryon.pipeline.colour_lock import (  # noqa: E402
 )
 from tryon.pipeline.composite import (  # noqa: E402
     DRAWN_OVER_PLATE,
+    HOLE_CATEGORIES,
     composite,
+    garment_holes,
     lock_region,
     restore_background,
 )
@@ -227,16 +233,39 @@ def render_unlocked(recipe: str, samples) -> tuple[tuple[float, float] | None, l
     return tolerance, cases
 
 
+def unlocked_renders(recipe: str, samples, cache: Path | None = None):
+    """:func:`render_unlocked`, kept in (and read back from) the pickle ``cache`` when given:
+    the lock-off renders depend on the recipe's weights, not on the locks, so every sweep of
+    one recipe can share them. SystemExit when the cache holds other renders."""
+    if cache is not None and cache.exists():
+        with cache.open("rb") as f:
+            cached = pickle.load(f)
+        if cached["recipe"] != recipe or cached["n"] != len(samples):
+            raise SystemExit(f"{cache} holds {cached['n']} renders of {cached['recipe']!r}")
+        if set(cached["cases"][0][0]) != {f.name for f in fields(Unlocked)}:
+            raise SystemExit(f"{cache} was written by an older version of this script")
+        return cached["tolerance"], [(Unlocked(**case), target) for case, target in cached["cases"]]
+    tolerance, cases = render_unlocked(recipe, samples)
+    if cache is not None:  # plain dicts: loadable whether this runs as a script or not
+        plain = [(vars(unlocked), target) for unlocked, target in cases]
+        with cache.open("wb") as f:
+            pickle.dump(
+                {"recipe": recipe, "n": len(samples), "tolerance": tolerance, "cases": plain}, f
+            )
+    return tolerance, cases
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=240, help="validation pairs (default 240)")
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
     parser.add_argument(
         "--sweep",
-        choices=("base", "print", "joint", "lightness", "region", "background"),
+        choices=("base", "print", "joint", "lightness", "region", "background", "holes"),
         default="base",
         help="sweep the base lock's settings (default), the print lock's, both together, "
-        "the base lock's weight of L*, the region the locks act on, or the background guard",
+        "the base lock's weight of L*, the region the locks act on, the background guard, "
+        "or the garment categories whose enclosed holes the restore keeps",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument(
@@ -248,23 +277,7 @@ def main() -> None:
     args = parser.parse_args()
 
     samples = world_samples("val", args.n, seed=0)
-    if args.cache is not None and args.cache.exists():
-        with args.cache.open("rb") as f:
-            cached = pickle.load(f)
-        if cached["recipe"] != args.recipe or cached["n"] != args.n:
-            raise SystemExit(f"{args.cache} holds {cached['n']} renders of {cached['recipe']!r}")
-        tolerance = cached["tolerance"]
-        if set(cached["cases"][0][0]) != {f.name for f in fields(Unlocked)}:
-            raise SystemExit(f"{args.cache} was written by an older version of this script")
-        cases = [(Unlocked(**case), target) for case, target in cached["cases"]]
-    else:
-        tolerance, cases = render_unlocked(args.recipe, samples)
-        if args.cache is not None:  # plain dicts: loadable whether this runs as a script or not
-            plain = [(vars(unlocked), target) for unlocked, target in cases]
-            with args.cache.open("wb") as f:
-                pickle.dump(
-                    {"recipe": args.recipe, "n": args.n, "tolerance": tolerance, "cases": plain}, f
-                )
+    tolerance, cases = unlocked_renders(args.recipe, samples, args.cache)
     cases = [(s, *case) for s, case in zip(samples, cases, strict=True)]
 
     judges = build_judges(fid=False)
@@ -298,23 +311,35 @@ def main() -> None:
                 row[f"{key}_lost"] = int((~hits[key] & ref).sum())
         return row
 
-    def render(base=None, print_=None, drawn=DRAWN_OVER_PLATE, background=True) -> list[np.ndarray]:
+    def render(
+        base=None, print_=None, drawn=DRAWN_OVER_PLATE, background=True, holes=HOLE_CATEGORIES
+    ) -> list[np.ndarray]:
         """Outputs with the print lock ``print_`` (on the prompts that name a print's colour;
         a :data:`PRINT_VARIANTS` tuple) and then the base lock ``base`` (a :class:`BaseLock`),
         each skipped when None, exactly where the pipeline applies them: on
         :func:`~tryon.pipeline.composite.lock_region` with ``drawn`` (None: the mask off the
         whole clean plate, the region before 2026-12-08), the base lock guarding the photo's
-        background tone with ``background``."""
+        background tone with ``background``; the background restore keeps the render in the
+        enclosed holes of the garments of the categories ``holes``, and the locks act there."""
         outputs = []
         for sample, unlocked, target in cases:
             photo = sample.source
             generated = paste_crop(photo, unlocked.crop, unlocked.box)
+            kept = None
             if tolerance is not None:
-                generated = restore_background(generated, photo, unlocked.plate, tolerance)
+                if sample.category in holes:
+                    kept = garment_holes(
+                        generated, photo, unlocked.plate, unlocked.mask, sum(tolerance) / 2.0
+                    )
+                generated = restore_background(
+                    generated, photo, unlocked.plate, tolerance, keep=kept
+                )
             if drawn is None:
                 region = unlocked.mask & ~unlocked.plate
             else:
-                region = lock_region(generated, photo, unlocked.mask, unlocked.plate, drawn)
+                region = lock_region(
+                    generated, photo, unlocked.mask, unlocked.plate, drawn, holes=kept
+                )
             if print_ is not None and target is not None and target.print is not None:
                 strength, sigma, contrast, radius = print_
                 generated = lock_print(
@@ -344,6 +369,9 @@ def main() -> None:
         return
     if args.sweep == "background":
         background_sweep(args, judge, summary, render, int(two.sum()))
+        return
+    if args.sweep == "holes":
+        holes_sweep(args, judge, summary, render, int(two.sum()))
         return
     if args.sweep in ("joint", "lightness"):
         variants = JOINT_VARIANTS if args.sweep == "joint" else LIGHTNESS_VARIANTS
@@ -518,6 +546,36 @@ def background_sweep(args, judge, summary, render, n_two: int) -> None:
         header="background guard",
         reference=("off", render(SHIPPED_BASE, SHIPPED_PRINT, background=False)),
         variants=[({"guard": True}, "on", render(SHIPPED_BASE, SHIPPED_PRINT, background=True))],
+    )
+
+
+#: ``--sweep holes``: the garment categories whose enclosed holes the background restore keeps
+HOLE_VARIANTS = [("lower",), ("lower", "full"), ("lower", "full", "upper")]
+
+
+def holes_sweep(args, judge, summary, render, n_two: int) -> None:
+    """The shipped locks with the background restore keeping the render in the enclosed
+    holes of each :data:`HOLE_VARIANTS` categories' garments, against it keeping none."""
+    shipped_locks_sweep(
+        args,
+        judge,
+        summary,
+        title="Holes the restore keeps",
+        intro=f"The shipped locks ({n_two} prompts name a print's colour), with the background "
+        "restore giving every patch of the clean plate near the photo back (reference), and "
+        "keeping the render in the patches that touch nothing outside the mask (holes in a "
+        "garment drawn over the background) for the garments of these categories, where the "
+        "locks then act too.",
+        header="holes kept for",
+        reference=("none", render(SHIPPED_BASE, SHIPPED_PRINT, holes=())),
+        variants=[
+            (
+                {"holes": list(holes)},
+                ", ".join(holes),
+                render(SHIPPED_BASE, SHIPPED_PRINT, holes=holes),
+            )
+            for holes in HOLE_VARIANTS
+        ],
     )
 
 

@@ -3,7 +3,8 @@ lock (what the pipeline runs for a prompt that names a print's colour).
 
 Renders ``--n`` validation world pairs whose prompts name two colours, with the lock off (the
 default recipe otherwise), keeps each photo-sized render, and then times
-:func:`tryon.pipeline.composite.lock_region` (where the locks act),
+:func:`tryon.pipeline.composite.restore_background` (with and without keeping the holes a
+skirt's mask walls in), :func:`tryon.pipeline.composite.lock_region` (where the locks act),
 :func:`tryon.pipeline.colour_lock.lock_colour` and
 :func:`tryon.pipeline.colour_lock.lock_garment` on each, ``--repeats`` times, on one thread.
 Prints the median and 90th percentile per image, and the garment region's size.
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tryon.evaluation.harness import world_samples  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
 from tryon.pipeline.colour_lock import lock_colour, lock_garment, lock_target  # noqa: E402
-from tryon.pipeline.composite import lock_region  # noqa: E402
+from tryon.pipeline.composite import lock_region, restore_background  # noqa: E402
 
 
 def main() -> None:
@@ -81,6 +82,12 @@ def main() -> None:
     base = timed(lambda im, rg, t, sk: lock_colour(im, rg, t.base, sk))
     both = timed(lock_garment)
     region_ms = timed(lock_region, regions)
+    tolerance = pipe.defaults.background_tolerance
+    restore_ms = timed(lambda r, p, m, pl: restore_background(r, p, pl, tolerance), regions)
+    holes_ms = timed(
+        lambda r, p, m, pl: restore_background(r, p, pl, tolerance, holes_in=m), regions
+    )
+    region_holes_ms = timed(lambda r, p, m, pl: lock_region(r, p, m, pl, holes=True), regions)
 
     pixels = np.array([region.sum() for _, region, _, _ in cases])
     shape = cases[0][0].shape
@@ -90,10 +97,13 @@ def main() -> None:
     print(
         f"region: median {int(np.median(pixels))} pixels (min {pixels.min()}, max {pixels.max()})"
     )
-    print("| lock | median ms | 90th percentile ms |")
+    print("| step | median ms | 90th percentile ms |")
     print("|---|---:|---:|")
     rows = (
+        ("background restore", restore_ms),
+        ("background restore, holes kept (lower garments)", holes_ms),
         ("lock region (mask, plate pixels drawn over)", region_ms),
+        ("lock region with the holes (lower garments)", region_holes_ms),
         ("base lock alone", base),
         ("print lock + base lock", both),
     )

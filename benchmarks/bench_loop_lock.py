@@ -69,7 +69,7 @@ def loop_lock(prepared, target: LockTarget, at_steps: set[int]):
             return tensors
         x0 = scheduler.model_outputs[-1]
         image = tensor_to_images(decode_latents(pipe.vae, x0).float())[0]
-        locked = lock_garment(image, region, target, prepared.skin)
+        locked = lock_garment(image, region, target, prepared.skin)[0]
         delta = mask * (encode_latents(pipe.vae, image_to_tensor(locked)).float() - x0)
         scheduler.model_outputs[-1] = x0 + delta
         signal = forward_signal(scheduler, delta, scheduler.timesteps[i + 1])

@@ -182,10 +182,10 @@ def test_background_guard_keeps_a_haze_of_the_wall_from_being_the_garment():
     moved = rgb_to_lab(guarded[dress]).mean(0)
     assert np.linalg.norm(moved - tan) < 0.3 * np.linalg.norm(rgb_to_lab(image[dress][0]) - tan)
     # lock_garment hands the tone to the base lock
-    np.testing.assert_array_equal(
-        lock_garment(image, region, LockTarget(tan), None, wall),
-        lock_colour(image, region, tan, background=wall)[0],
-    )
+    locked, found = lock_garment(image, region, LockTarget(tan), None, wall)
+    expected, expected_base = lock_colour(image, region, tan, background=wall)
+    np.testing.assert_array_equal(locked, expected)
+    np.testing.assert_array_equal(found, expected_base)
 
 
 def test_background_guard_stands_aside_when_the_asked_colour_is_the_walls():
@@ -240,6 +240,10 @@ def test_no_base_near_the_target_leaves_the_render():
     np.testing.assert_array_equal(out, image)
     out, base = lock_colour(image, np.zeros_like(region), parse_colour("red"))
     assert base is None and out is not image
+    # lock_garment says so too (what tells a caller the render holds none of the colour)
+    out, base = lock_garment(image, region, LockTarget(parse_colour("sky blue")))
+    assert base is None
+    np.testing.assert_array_equal(out, image)
 
 
 def test_base_colour_prefers_the_largest_cluster_near_the_target():
@@ -440,12 +444,13 @@ def test_lock_target_reads_base_and_print_colours():
 
 def test_lock_garment_runs_the_print_lock_only_for_a_print_colour():
     image, region, stripes, *_ = blurred_print_scene()
-    base_only = lock_garment(image, region, LockTarget(TAN))
+    base_only, base = lock_garment(image, region, LockTarget(TAN))
     np.testing.assert_array_equal(base_only, lock_colour(image, region, TAN)[0])
-    both = lock_garment(image, region, LockTarget(TAN, COBALT))
+    assert base is not None
+    both = lock_garment(image, region, LockTarget(TAN, COBALT))[0]
     printed = lock_print(image, region, TAN, COBALT)[0]
     np.testing.assert_array_equal(both, lock_colour(printed, region, TAN)[0])
     to_cobalt = lambda im: np.linalg.norm(rgb_to_lab(im)[stripes] - COBALT, axis=-1).mean()  # noqa: E731
     assert to_cobalt(both) < to_cobalt(base_only) - 5
     # the same colour twice is a solid garment
-    np.testing.assert_array_equal(lock_garment(image, region, LockTarget(TAN, TAN)), base_only)
+    np.testing.assert_array_equal(lock_garment(image, region, LockTarget(TAN, TAN))[0], base_only)

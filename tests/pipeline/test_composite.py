@@ -10,7 +10,9 @@ from tryon.pipeline.composite import (
     clean_plate,
     colour_distance,
     composite,
+    enclosed,
     feather_mask,
+    garment_holes,
     lock_region,
     restore_background,
 )
@@ -211,3 +213,107 @@ def test_colour_distance_is_cie76_in_lab():
     assert distance.shape == (4, 5) and distance.dtype == np.float32
     np.testing.assert_allclose(distance, expected, atol=2.0)  # OpenCV's 8-bit Lab rounds
     assert np.all(colour_distance(a, a) == 0)
+
+
+def test_enclosed_keeps_only_the_components_the_mask_walls_in():
+    mask = np.zeros((40, 60), bool)
+    mask[0:30, 5:55] = True  # touches the image's top border
+    region = np.zeros_like(mask)
+    region[10:15, 10:15] = True  # walled in
+    region[20:30, 30:35] = True  # reaches the mask's bottom edge: open
+    region[0:4, 40:45] = True  # on the image border: open
+    region[12:13, 20:21] = True  # a single walled-in pixel
+    inside = enclosed(region, mask)
+    expected = np.zeros_like(mask)
+    expected[10:15, 10:15] = True
+    expected[12, 20] = True
+    np.testing.assert_array_equal(inside, expected)
+    # diagonal contact counts (8-connected): a blob touching the edge corner-wise is open
+    region[:] = False
+    region[28, 10] = True
+    region[29, 11] = True  # the mask's last row: outside lies below it
+    assert not enclosed(region, mask).any()
+    assert not enclosed(np.zeros_like(mask), mask).any()
+    with pytest.raises(ValueError, match="one shape"):
+        enclosed(region, mask[:10])
+
+
+def _skirt_over_the_wall():
+    """A wall; the render draws a dark skirt over it with a wall-coloured stripe patch inside
+    (a hole: ``hole``, its middle ``inner``, clear of the smoothed edge) and a haze of the
+    wall beside it, open to the outside of the mask."""
+    h, w = 64, 90
+    photo = np.zeros((h, w, 3), np.uint8)
+    photo[...] = (200, 200, 190)
+    render = photo.copy()
+    render[6:58, 6:58] = (120, 30, 60)
+    hole, inner = (slice(20, 44), slice(20, 44)), (slice(26, 38), slice(26, 38))
+    render[hole] = (198, 201, 188)  # within a few ΔE*ab of the wall
+    haze = (slice(10, 50), slice(66, 78))
+    render[haze] = (196, 196, 192)
+    mask = np.zeros((h, w), bool)
+    mask[3:61, 3:84] = True
+    return photo, render, mask, hole, inner, haze
+
+
+def test_garment_holes_are_the_patches_near_the_wall_the_render_walls_in():
+    """The skirt's pale patch is a hole; the haze beside it, open to the outside, is not; a
+    mask that opens the patch to the outside makes it no hole."""
+    photo, render, mask, hole, inner, haze = _skirt_over_the_wall()
+    holes = garment_holes(render, photo, mask, mask)
+    assert holes[inner].all() and not holes[haze].any()
+    assert holes[hole].mean() > 0.5 and not holes[:, 55:].any()
+    assert not (holes & ~mask).any()
+    opened = mask.copy()
+    opened[32, 32:] = False
+    assert not garment_holes(render, photo, mask & opened, opened).any()
+    assert not garment_holes(render, photo, np.zeros_like(mask), mask).any()
+    # the middle of the tolerance: below the patch's distance from the wall, no hole
+    assert not garment_holes(render, photo, mask, mask, below=1.0).any()
+    for kwargs, match in ((dict(below=0.0), "below"), (dict(smooth=-1.0), "smooth")):
+        with pytest.raises(ValueError, match=match):
+            garment_holes(render, photo, mask, mask, **kwargs)
+    with pytest.raises(ValueError, match="one"):
+        garment_holes(render, photo, mask[:10], mask[:10])
+
+
+def test_restore_background_keeps_the_holes_it_is_given():
+    """With ``keep``, the render stays in the skirt's hole (rim included: nothing between
+    the hole and the skirt is nearer the wall than before); the open haze is still the wall,
+    and nothing far from the hole changes."""
+    photo, render, mask, hole, inner, haze = _skirt_over_the_wall()
+    plate = mask  # the person is elsewhere: the whole mask shows wall
+    plain = restore_background(render, photo, plate, (15.0, 35.0))
+    np.testing.assert_array_equal(plain[inner], photo[inner])  # the hole shows the wall
+    holes = garment_holes(render, photo, plate, mask)
+    kept = restore_background(render, photo, plate, (15.0, 35.0), keep=holes)
+    np.testing.assert_array_equal(kept[inner], render[inner])
+    np.testing.assert_array_equal(kept[haze], photo[haze])  # open: the wall comes back
+    np.testing.assert_array_equal(kept[~plate], render[~plate])
+    near = np.zeros(mask.shape, bool)
+    near[16:48, 16:48] = True
+    differs = np.any(kept != plain, axis=-1)
+    assert differs[inner].all() and not differs[~near].any()
+    to_wall = lambda im: np.abs(im.astype(int) - photo.astype(int)).sum(-1)  # noqa: E731
+    assert (to_wall(kept)[hole] >= to_wall(plain)[hole]).all()
+    nothing = np.zeros_like(mask)
+    np.testing.assert_array_equal(
+        restore_background(render, photo, plate, (15.0, 35.0), keep=nothing), plain
+    )
+    for bad in (holes[:10], holes.astype(np.uint8)):
+        with pytest.raises(ValueError, match="keep"):
+            restore_background(render, photo, plate, (15.0, 35.0), keep=bad)
+
+
+def test_lock_region_takes_in_the_holes_the_restore_keeps():
+    photo, render, mask, hole, inner, haze = _skirt_over_the_wall()
+    holes = garment_holes(render, photo, mask, mask)
+    restored = restore_background(render, photo, mask, (15.0, 35.0), keep=holes)
+    without = lock_region(restored, photo, mask, mask)
+    with_holes = lock_region(restored, photo, mask, mask, holes=holes)
+    assert not without[inner].any() and with_holes[hole].all()
+    assert not with_holes[haze].any()
+    np.testing.assert_array_equal(with_holes, without | holes)
+    assert with_holes[15, 15] and without[15, 15]  # the skirt itself
+    with pytest.raises(ValueError, match="holes"):
+        lock_region(restored, photo, mask, mask, holes=holes[:10])

@@ -404,6 +404,44 @@ def test_colour_lock_shifts_the_render_in_its_lock_region_only(tiny_pipe, person
     assert np.linalg.norm(delta) < STRENGTH * np.linalg.norm(direction) + 1.0
 
 
+def test_composite_keeps_the_holes_of_lower_garments_only(tiny_pipe, person, monkeypatch):
+    """For a skirt (HOLE_CATEGORIES) the restore keeps the render in the patches its mask
+    walls in, and the lock acts there; a top's mask encloses real background (between arm
+    and body), so its restore gives every patch back."""
+    from tryon.pipeline import pipeline_tryon
+    from tryon.pipeline.composite import HOLE_CATEGORIES
+
+    assert HOLE_CATEGORIES == ("lower",)
+    seen = []
+
+    def recording(name, function):
+        def record(*args, **kwargs):
+            seen.append((name, kwargs))
+            return function(*args, **kwargs)
+
+        monkeypatch.setattr(pipeline_tryon, name, record)
+
+    recording("garment_holes", pipeline_tryon.garment_holes)
+    recording("restore_background", pipeline_tryon.restore_background)
+    recording("lock_region", pipeline_tryon.lock_region)
+    for category in ("upper", "lower", "full"):
+        prepared = tiny_pipe.prepare(person, category, height=SIZE, width=SIZE)
+        seen.clear()
+        run_lock(tiny_pipe, prepared, garment_colour="navy")
+        calls = dict(seen)
+        if category in HOLE_CATEGORIES:
+            # the holes at the middle of the tolerance, kept by the restore, locked
+            assert (
+                calls["garment_holes"]["below"] == sum(tiny_pipe.defaults.background_tolerance) / 2
+            )
+            assert calls["restore_background"]["keep"] is not None
+            assert calls["lock_region"]["holes"] is calls["restore_background"]["keep"]
+        else:
+            assert "garment_holes" not in calls
+            assert calls["restore_background"]["keep"] is None
+            assert calls["lock_region"]["holes"] is None
+
+
 def test_colour_lock_follows_the_prompt(tiny_pipe, person):
     """With the lock on, a prompt's named colour acts as garment_colour would; a prompt naming
     no colour is left as rendered; a per-prompt list may skip a prompt with None."""

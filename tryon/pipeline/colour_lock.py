@@ -488,11 +488,13 @@ def lock_garment(
     target: LockTarget,
     skin: np.ndarray | None = None,
     background: np.ndarray | None = None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The colour lock as the pipeline runs it: :func:`lock_print` when ``target`` names a
     print colour (different from the base), then :func:`lock_colour` (with the ``background``
     tone's guard), with the shipped settings. ``image``: ``(H, W, 3)`` uint8; ``region``:
-    ``(H, W)`` bool. Returns a new image, bit-exact outside ``region``."""
+    ``(H, W)`` bool. Returns ``(locked, base)``: a new image, bit-exact outside ``region``,
+    and the base colour the lock found (CIELAB ``(3,)``), or None when the render holds
+    nothing near the asked colour (then only a print colour may have moved)."""
     if target.print is not None and not np.allclose(target.print, target.base):
         image = lock_print(image, region, target.base, target.print, skin)[0]
-    return lock_colour(image, region, target.base, skin, background=background)[0]
+    return lock_colour(image, region, target.base, skin, background=background)

@@ -58,9 +58,11 @@ from tryon.pipeline.colour_prior import (
     prior_strength,
 )
 from tryon.pipeline.composite import (
+    HOLE_CATEGORIES,
     clean_plate,
     composite,
     feather_mask,
+    garment_holes,
     lock_region,
     restore_background,
 )
@@ -162,18 +164,27 @@ class PreparedPerson:
         :attr:`size`) pasted back into :attr:`box` and blended in by :attr:`weight`: pixels
         outside the agnostic mask stay the photo's exactly. With ``background_tolerance``
         (``(low, high)`` ΔE*ab), the photo's background first comes back on :attr:`plate`
-        where the render is close to it (:func:`restore_background`). With ``lock``, the
+        where the render is close to it (:func:`restore_background`), except, for a garment
+        of :data:`~tryon.pipeline.composite.HOLE_CATEGORIES`, in the patches the render walls
+        in (:func:`~tryon.pipeline.composite.garment_holes`: holes in a skirt drawn over the
+        background, which the locks then act on too). With ``lock``, the
         garment's base colour (and a print's colour, when it names one) is then locked to it
         (:func:`tryon.pipeline.colour_lock.lock_garment`) on the mask off the plate and on the
         plate pixels where the render drew over the background
         (:func:`tryon.pipeline.composite.lock_region`)."""
         photo = self.analysis.image
         generated = paste_crop(photo, crop, self.box)
+        holes = None
         if background_tolerance is not None:
-            generated = restore_background(generated, photo, self.plate, background_tolerance)
+            if self.category in HOLE_CATEGORIES:  # a skirt's mask encloses no background
+                middle = sum(background_tolerance) / 2.0
+                holes = garment_holes(generated, photo, self.plate, self.mask, below=middle)
+            generated = restore_background(
+                generated, photo, self.plate, background_tolerance, keep=holes
+            )
         if lock is not None:
-            region = lock_region(generated, photo, self.mask, self.plate)
-            generated = lock_garment(generated, region, lock, self.skin, self.background)
+            region = lock_region(generated, photo, self.mask, self.plate, holes=holes)
+            generated = lock_garment(generated, region, lock, self.skin, self.background)[0]
         return composite(photo, generated, self.weight)
 
 
