@@ -184,9 +184,7 @@ def garment_holes(
         raise ValueError(f"smooth must be >= 0, got {smooth!r}")
     if not plate.any():
         return plate.copy()
-    distance = colour_distance(generated, photo)
-    if smooth > 0:
-        distance = cv2.GaussianBlur(distance, (0, 0), smooth)
+    distance = smoothed_distance(generated, photo, smooth)
     return enclosed(plate & (distance < below), mask)
 
 
@@ -245,9 +243,7 @@ def restore_background(
     out = generated.copy()
     if not plate.any():
         return out
-    distance = colour_distance(generated, photo)
-    if smooth > 0:
-        distance = cv2.GaussianBlur(distance, (0, 0), smooth)
+    distance = smoothed_distance(generated, photo, smooth)
     t = np.clip((distance - low) / (high - low), 0.0, 1.0)
     weight = t * t * (3.0 - 2.0 * t)
     if keep is not None and keep.any():
@@ -302,13 +298,19 @@ def lock_region(
     region = mask & ~plate
     if not plate.any():
         return region
-    distance = colour_distance(generated, photo)
-    if smooth > 0:
-        distance = cv2.GaussianBlur(distance, (0, 0), smooth)
+    distance = smoothed_distance(generated, photo, smooth)
     region |= mask & plate & (distance > drawn)
     if holes is not None:
         region |= mask & np.asarray(holes, dtype=bool)
     return region
+
+
+def smoothed_distance(generated: np.ndarray, photo: np.ndarray, smooth: float) -> np.ndarray:
+    """:func:`colour_distance` of the render to the photo, blurred with a Gaussian of sigma
+    ``smooth`` pixels (0: each pixel's own), so a matte follows regions, not single-pixel
+    noise: ``(H, W)`` float32."""
+    distance = colour_distance(generated, photo)
+    return cv2.GaussianBlur(distance, (0, 0), smooth) if smooth > 0 else distance
 
 
 def colour_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
