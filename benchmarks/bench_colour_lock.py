@@ -12,8 +12,9 @@ both locks moved together, each pair of :data:`JOINT_VARIANTS` against the shipp
 the mask off the whole clean plate (``--sweep region``, each of :data:`REGION_DRAWN`),
 or the shipped locks with and without the base lock's background guard (``--sweep
 background``), or with the background restore keeping the render in the holes the mask walls
-in for each of :data:`HOLE_VARIANTS` categories against for none (``--sweep holes``), exactly
-where the pipeline applies them
+in for each of :data:`HOLE_VARIANTS` categories against for none (``--sweep holes``), or with
+the print lock kept off the clean plate against on the whole region (``--sweep
+print-region``), exactly where the pipeline applies them
 (:func:`tryon.pipeline.composite.lock_region`: the agnostic mask off the clean plate, plus the
 plate pixels the render drew over; with the prepared person's skin and background tones), and
 judges every variant as ``tryon eval`` does:
@@ -39,6 +40,8 @@ Run::
         --json background.json --cache /tmp/lock-val240.pkl
     .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep holes \
         --json holes.json --cache /tmp/lock-val240.pkl
+    .venv/bin/python benchmarks/bench_colour_lock.py --n 240 --sweep print-region \
+        --json print-region.json --cache /tmp/lock-val240.pkl
 
 Prints a Markdown report. ``--cache`` keeps the lock-off renders (~15 min of the run on 2
 cores) for the next sweep of the same recipe.
@@ -261,11 +264,12 @@ def main() -> None:
     parser.add_argument("--recipe", default="default", help="render recipe (default: default)")
     parser.add_argument(
         "--sweep",
-        choices=("base", "print", "joint", "lightness", "region", "background", "holes"),
+        choices=("base", *SWEEPS),
         default="base",
         help="sweep the base lock's settings (default), the print lock's, both together, "
         "the base lock's weight of L*, the region the locks act on, the background guard, "
-        "or the garment categories whose enclosed holes the restore keeps",
+        "the garment categories whose enclosed holes the restore keeps, or whether the print "
+        "lock acts on the garment drawn over the clean plate",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument(
@@ -312,7 +316,12 @@ def main() -> None:
         return row
 
     def render(
-        base=None, print_=None, drawn=DRAWN_OVER_PLATE, background=True, holes=HOLE_CATEGORIES
+        base=None,
+        print_=None,
+        drawn=DRAWN_OVER_PLATE,
+        background=True,
+        holes=HOLE_CATEGORIES,
+        print_on_plate=True,
     ) -> list[np.ndarray]:
         """Outputs with the print lock ``print_`` (on the prompts that name a print's colour;
         a :data:`PRINT_VARIANTS` tuple) and then the base lock ``base`` (a :class:`BaseLock`),
@@ -320,7 +329,9 @@ def main() -> None:
         :func:`~tryon.pipeline.composite.lock_region` with ``drawn`` (None: the mask off the
         whole clean plate, the region before 2026-12-08), the base lock guarding the photo's
         background tone with ``background``; the background restore keeps the render in the
-        enclosed holes of the garments of the categories ``holes``, and the locks act there."""
+        enclosed holes of the garments of the categories ``holes``, and the locks act there;
+        without ``print_on_plate`` the print lock keeps off the clean plate (the base lock
+        alone acts on the garment drawn over it)."""
         outputs = []
         for sample, unlocked, target in cases:
             photo = sample.source
@@ -344,7 +355,7 @@ def main() -> None:
                 strength, sigma, contrast, radius = print_
                 generated = lock_print(
                     generated,
-                    region,
+                    region if print_on_plate else region & ~unlocked.plate,
                     target.base,
                     target.print,
                     unlocked.skin,
@@ -361,21 +372,8 @@ def main() -> None:
             outputs.append(composite(photo, generated, unlocked.weight))
         return outputs
 
-    if args.sweep == "print":
-        print_sweep(args, judge, summary, render, int(two.sum()))
-        return
-    if args.sweep == "region":
-        region_sweep(args, judge, summary, render, int(two.sum()))
-        return
-    if args.sweep == "background":
-        background_sweep(args, judge, summary, render, int(two.sum()))
-        return
-    if args.sweep == "holes":
-        holes_sweep(args, judge, summary, render, int(two.sum()))
-        return
-    if args.sweep in ("joint", "lightness"):
-        variants = JOINT_VARIANTS if args.sweep == "joint" else LIGHTNESS_VARIANTS
-        joint_sweep(args, judge, summary, render, int(two.sum()), variants)
+    if args.sweep != "base":
+        SWEEPS[args.sweep](args, judge, summary, render, int(two.sum()))
         return
     off = judge(render())
     rows = []
@@ -579,6 +577,30 @@ def holes_sweep(args, judge, summary, render, n_two: int) -> None:
     )
 
 
+def print_region_sweep(args, judge, summary, render, n_two: int) -> None:
+    """The shipped locks with the print lock on the whole lock region (as shipped) against
+    the print lock kept off the clean plate (the base lock alone acting on a garment drawn
+    over it)."""
+    shipped_locks_sweep(
+        args,
+        judge,
+        summary,
+        title="Print lock region",
+        intro=f"The shipped locks ({n_two} prompts name a print's colour), the print lock on "
+        "the whole lock region (reference, as shipped), and kept off the clean plate: the "
+        "garment drawn over the background gets the base lock alone.",
+        header="print lock on",
+        reference=("the lock region", render(SHIPPED_BASE, SHIPPED_PRINT)),
+        variants=[
+            (
+                {"print_on_plate": False},
+                "the lock region off the plate",
+                render(SHIPPED_BASE, SHIPPED_PRINT, print_on_plate=False),
+            )
+        ],
+    )
+
+
 def shipped_locks_sweep(
     args, judge, summary, title: str, intro: str, header: str, reference, variants
 ) -> None:
@@ -617,6 +639,19 @@ def shipped_locks_sweep(
     if args.json:
         payload = {"n": args.n, "recipe": args.recipe, "reference": ref, "sweep": rows}
         args.json.write_text(json.dumps(payload, indent=2))
+
+
+#: ``--sweep`` name -> ``f(args, judge, summary, render, n_two)`` of the sweeps beside the
+#: base lock's own (``base``, in :func:`main`)
+SWEEPS = {
+    "print": print_sweep,
+    "joint": lambda *a: joint_sweep(*a, JOINT_VARIANTS),
+    "lightness": lambda *a: joint_sweep(*a, LIGHTNESS_VARIANTS),
+    "region": region_sweep,
+    "background": background_sweep,
+    "holes": holes_sweep,
+    "print-region": print_region_sweep,
+}
 
 
 if __name__ == "__main__":
