@@ -62,6 +62,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tryon.analysis.agnostic import hip_row  # noqa: E402
 from tryon.evaluation.harness import (  # noqa: E402
     build_judges,
     judge_hits,
@@ -322,6 +323,7 @@ def main() -> None:
         background=True,
         holes=HOLE_CATEGORIES,
         print_on_plate=True,
+        hips=True,
     ) -> list[np.ndarray]:
         """Outputs with the print lock ``print_`` (on the prompts that name a print's colour;
         a :data:`PRINT_VARIANTS` tuple) and then the base lock ``base`` (a :class:`BaseLock`),
@@ -329,7 +331,8 @@ def main() -> None:
         :func:`~tryon.pipeline.composite.lock_region` with ``drawn`` (None: the mask off the
         whole clean plate, the region before 2026-12-08), the base lock guarding the photo's
         background tone with ``background``; the background restore keeps the render in the
-        enclosed holes of the garments of the categories ``holes``, and the locks act there;
+        enclosed holes of the garments of the categories ``holes`` (centred below the hip
+        line, or anywhere without ``hips``), and the locks act there;
         without ``print_on_plate`` the print lock keeps off the clean plate (the base lock
         alone acts on the garment drawn over it)."""
         outputs = []
@@ -338,9 +341,11 @@ def main() -> None:
             generated = paste_crop(photo, unlocked.crop, unlocked.box)
             kept = None
             if tolerance is not None:
-                if sample.category in holes:
+                hip = hip_row(sample.analysis().keypoints) if hips else 0.0
+                if sample.category in holes and hip is not None:
+                    middle = sum(tolerance) / 2.0
                     kept = garment_holes(
-                        generated, photo, unlocked.plate, unlocked.mask, sum(tolerance) / 2.0
+                        generated, photo, unlocked.plate, unlocked.mask, middle, from_row=hip
                     )
                 generated = restore_background(
                     generated, photo, unlocked.plate, tolerance, keep=kept
@@ -547,8 +552,15 @@ def background_sweep(args, judge, summary, render, n_two: int) -> None:
     )
 
 
-#: ``--sweep holes``: the garment categories whose enclosed holes the background restore keeps
-HOLE_VARIANTS = [("lower",), ("lower", "full"), ("lower", "full", "upper")]
+#: ``--sweep holes``: the garment categories whose enclosed holes the background restore
+#: keeps, and whether only those centred below the hip line
+HOLE_VARIANTS = [
+    (("lower",), False),
+    (("lower",), True),
+    (("lower", "full"), False),
+    (("lower", "full"), True),
+    (("lower", "full", "upper"), True),
+]
 
 
 def holes_sweep(args, judge, summary, render, n_two: int) -> None:
@@ -562,17 +574,17 @@ def holes_sweep(args, judge, summary, render, n_two: int) -> None:
         intro=f"The shipped locks ({n_two} prompts name a print's colour), with the background "
         "restore giving every patch of the clean plate near the photo back (reference), and "
         "keeping the render in the patches that touch nothing outside the mask (holes in a "
-        "garment drawn over the background) for the garments of these categories, where the "
-        "locks then act too.",
+        "garment drawn over the background) for the garments of these categories (all such "
+        "patches, or those centred below the hip line), where the locks then act too.",
         header="holes kept for",
         reference=("none", render(SHIPPED_BASE, SHIPPED_PRINT, holes=())),
         variants=[
             (
-                {"holes": list(holes)},
-                ", ".join(holes),
-                render(SHIPPED_BASE, SHIPPED_PRINT, holes=holes),
+                {"holes": list(holes), "below_hips": hips},
+                ", ".join(holes) + (", below the hips" if hips else ""),
+                render(SHIPPED_BASE, SHIPPED_PRINT, holes=holes, hips=hips),
             )
-            for holes in HOLE_VARIANTS
+            for holes, hips in HOLE_VARIANTS
         ],
     )
 

@@ -12,13 +12,15 @@ well each signal finds the misses:
 2. **Own dominant colour**: the dominant palette colour of the locked render over the lock
    region, pixels near the skin and background tones left out (the lock's own guards), is not
    the asked one: the judge's vote on the region the pipeline knows.
-3. **Enclosed restored patches**: clean-plate pixels the background restore gives back to
-   the photo (smoothed ΔE*ab below the tolerance's middle, :func:`~tryon.pipeline.composite.garment_holes`) in
-   components that touch nothing outside the mask: holes inside a garment drawn over the
-   background (``lock-region/seam.jpg``), which keeping the render there would mend. How much
-   of them is the true garment, by category: why the pipeline keeps them for
-   :data:`~tryon.pipeline.composite.HOLE_CATEGORIES` only. (Measured on the restore as it
-   gives every patch back; the rows with ``--figure`` show both.)
+3. **Holes**: clean-plate pixels the background restore would give back to the photo
+   (smoothed ΔE*ab below the tolerance's middle) in patches that touch nothing outside the
+   mask (:func:`~tryon.pipeline.composite.garment_holes`, on the render before the restore,
+   as the pipeline finds them): holes inside a garment drawn over the background
+   (``lock-region/seam.jpg``), which keeping the render there mends. How much of them is the
+   true garment, by category and by whether they are centred below the hip line: why the
+   pipeline keeps them for :data:`~tryon.pipeline.composite.HOLE_CATEGORIES` below the hips
+   only. Signals 1 and 2 are measured on the composite as it was before (every patch
+   restored); ``--figure`` shows both.
 
 Run (after ``bench_colour_lock.py --cache /tmp/lock-val240.pkl``, or it renders them, ~10
 min)::
@@ -43,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_colour_lock import unlocked_renders  # noqa: E402
 
+from tryon.analysis.agnostic import hip_row  # noqa: E402
 from tryon.evaluation.colour import palette_lab, palette_votes  # noqa: E402
 from tryon.evaluation.harness import world_samples  # noqa: E402
 from tryon.pipeline.colour_lock import (  # noqa: E402
@@ -84,7 +87,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--figure",
         type=Path,
-        help="save the lower garments with the largest holes here: the photo, the render as "
+        help="save the skirts and dresses with the largest holes here: the photo, the render as "
         "composited with every patch restored, and with the holes kept (both locks on)",
     )
     args = parser.parse_args(argv)
@@ -93,23 +96,29 @@ def main(argv=None) -> int:
     tolerance, cases = unlocked_renders(args.recipe, samples, args.cache)
     palette = palette_lab()
     rows = []
-    holes: dict[str, Counter] = {}
+    holes: dict[tuple[str, str], Counter] = {}
     strips = []  # (hole pixels, photo, every patch restored, holes kept, crop box)
     for sample, (unlocked, target) in zip(samples, cases, strict=True):
         photo = sample.source
         generated = paste_crop(photo, unlocked.crop, unlocked.box)
+        # the holes as the pipeline finds them (on the render before the restore), split at
+        # the hip line
+        every = garment_holes(generated, photo, unlocked.plate, unlocked.mask)
+        hip = hip_row(sample.analysis().keypoints)
+        below = np.zeros_like(every)
+        if hip is not None:
+            below = garment_holes(generated, photo, unlocked.plate, unlocked.mask, from_row=hip)
+        for side, hole in (("below", below), ("above", every & ~below)):
+            tally = holes.setdefault((sample.category, side), Counter())
+            tally["pairs"] += 1
+            tally["with holes"] += bool(hole.any())
+            tally["pixels"] += int(hole.sum())
+            tally["in the true garment"] += int((hole & sample.garment_mask).sum())
+        if args.figure is not None and sample.category in HOLE_CATEGORIES and below.any():
+            restores = both_restores(photo, unlocked, target, tolerance, hip)
+            strips.append((int(below.sum()), photo, *restores))
         if tolerance is not None:
             generated = restore_background(generated, photo, unlocked.plate, tolerance)
-        hole = garment_holes(generated, photo, unlocked.plate, unlocked.mask)
-        tally = holes.setdefault(sample.category, Counter())
-        tally["pairs"] += 1
-        tally["with holes"] += bool(hole.any())
-        tally["pixels"] += int(hole.sum())
-        tally["in the true garment"] += int((hole & sample.garment_mask).sum())
-        if args.figure is not None and sample.category in HOLE_CATEGORIES and hole.any():
-            strips.append(
-                (int(hole.sum()), photo, *both_restores(photo, unlocked, target, tolerance))
-            )
         if target is None:  # the prompt names no colour: nothing to lock or judge
             continue
         region = lock_region(generated, photo, unlocked.mask, unlocked.plate)
@@ -140,13 +149,15 @@ def main(argv=None) -> int:
     for sample, hit, _, flagged, own in rows:
         if flagged or not hit:
             print(f"| {sample.index} | {sample.prompt} | {'yes' if hit else 'no'} | {own} |")
-    print("\nEnclosed restored patches (holes in a garment drawn over the background):\n")
-    print("| category | pairs | with holes | pixels | in the true garment |\n|---|---|---|---|---|")
-    for category, tally in sorted(holes.items()):
+    print("\nPatches the restore would give back that the render walls in (holes), centred")
+    print("below or above the hip line:\n")
+    print("| category | centred | pairs | with such patches | pixels | in the true garment |")
+    print("|---|---|---|---|---|---|")
+    for (category, side), tally in sorted(holes.items()):
         share = tally["in the true garment"] / max(tally["pixels"], 1)
         print(
-            f"| {category} | {tally['pairs']} | {tally['with holes']} | {tally['pixels']} | "
-            f"{share:.0%} |"
+            f"| {category} | {side} the hips | {tally['pairs']} | {tally['with holes']} | "
+            f"{tally['pixels']} | {share:.0%} |"
         )
     if args.figure is not None and strips:
         save_figure(sorted(strips, key=lambda strip: -strip[0])[:3], args.figure)
@@ -154,17 +165,17 @@ def main(argv=None) -> int:
     return 0
 
 
-def both_restores(photo, unlocked, target, tolerance) -> tuple:
+def both_restores(photo, unlocked, target, tolerance, hip: float) -> tuple:
     """The render composited as the pipeline does (restore, lock region, both locks), once
-    with every patch of the plate restored and once with the holes kept; and the mask's box
-    ``(top, bottom, left, right)``."""
+    with every patch of the plate restored and once with the holes below the hip row ``hip``
+    kept; and the mask's box ``(top, bottom, left, right)``."""
     outputs = []
     for holes in (False, True):
         generated = paste_crop(photo, unlocked.crop, unlocked.box)
         kept = None
         if tolerance is not None:
             if holes:
-                kept = garment_holes(generated, photo, unlocked.plate, unlocked.mask)
+                kept = garment_holes(generated, photo, unlocked.plate, unlocked.mask, from_row=hip)
             generated = restore_background(generated, photo, unlocked.plate, tolerance, keep=kept)
         region = lock_region(generated, photo, unlocked.mask, unlocked.plate, holes=kept)
         if target is not None:

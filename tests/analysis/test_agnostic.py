@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tryon.analysis import agnostic_mask_from_regions
-from tryon.analysis.agnostic import SKIRT_FLARE, person_height
+from tryon.analysis.agnostic import SKIRT_FLARE, hip_row, person_height
 from tryon.body import PARSING_INDEX, REGION_INDEX
 
 
@@ -26,6 +26,19 @@ def protected(regions: np.ndarray, names=("hair", "face", "hands", "feet")) -> n
 
 def test_person_height_is_region_row_extent(regions, kp) -> None:
     assert person_height(regions, kp) == 186.0  # rows 4..189
+
+
+def test_hip_row_is_the_mean_row_of_the_visible_hips(kp) -> None:
+    from tryon.body import KEYPOINT_NAMES
+
+    left, right = KEYPOINT_NAMES.index("left_hip"), KEYPOINT_NAMES.index("right_hip")
+    assert hip_row(kp) == pytest.approx((kp[left, 1] + kp[right, 1]) / 2)
+    one = kp.copy()
+    one[left, 1] += 10.0
+    one[right, 2] = 0.0  # invisible: left out
+    assert hip_row(one) == pytest.approx(kp[left, 1] + 10.0)
+    one[left, 2] = 0.29  # below the visibility threshold
+    assert hip_row(one) is None
 
 
 def test_upper_without_dilation_is_exactly_torso_arms_and_neck_base(syn, regions, kp) -> None:

@@ -270,7 +270,14 @@ def test_garment_holes_are_the_patches_near_the_wall_the_render_walls_in():
     assert not garment_holes(render, photo, np.zeros_like(mask), mask).any()
     # the middle of the tolerance: below the patch's distance from the wall, no hole
     assert not garment_holes(render, photo, mask, mask, below=1.0).any()
-    for kwargs, match in ((dict(below=0.0), "below"), (dict(smooth=-1.0), "smooth")):
+    # only patches centred below from_row (the hips): the patch's centre is row 31.5
+    np.testing.assert_array_equal(garment_holes(render, photo, mask, mask, from_row=31.0), holes)
+    assert not garment_holes(render, photo, mask, mask, from_row=32.0).any()
+    for kwargs, match in (
+        (dict(below=0.0), "below"),
+        (dict(smooth=-1.0), "smooth"),
+        (dict(from_row=float("nan")), "from_row"),
+    ):
         with pytest.raises(ValueError, match=match):
             garment_holes(render, photo, mask, mask, **kwargs)
     with pytest.raises(ValueError, match="one"):

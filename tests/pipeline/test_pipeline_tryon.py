@@ -404,14 +404,17 @@ def test_colour_lock_shifts_the_render_in_its_lock_region_only(tiny_pipe, person
     assert np.linalg.norm(delta) < STRENGTH * np.linalg.norm(direction) + 1.0
 
 
-def test_composite_keeps_the_holes_of_lower_garments_only(tiny_pipe, person, monkeypatch):
-    """For a skirt (HOLE_CATEGORIES) the restore keeps the render in the patches its mask
-    walls in, and the lock acts there; a top's mask encloses real background (between arm
-    and body), so its restore gives every patch back."""
+def test_composite_keeps_the_holes_below_the_hips_of_skirts_and_dresses(
+    tiny_pipe, person, monkeypatch
+):
+    """For a skirt or a dress (HOLE_CATEGORIES) the restore keeps the render in the patches
+    its mask walls in below the hip line, and the lock acts there; a top's mask walls in real
+    background (between arm and body), so its restore gives every patch back."""
+    from tryon.analysis.agnostic import hip_row
     from tryon.pipeline import pipeline_tryon
     from tryon.pipeline.composite import HOLE_CATEGORIES
 
-    assert HOLE_CATEGORIES == ("lower",)
+    assert HOLE_CATEGORIES == ("lower", "full")
     seen = []
 
     def recording(name, function):
@@ -424,16 +427,18 @@ def test_composite_keeps_the_holes_of_lower_garments_only(tiny_pipe, person, mon
     recording("garment_holes", pipeline_tryon.garment_holes)
     recording("restore_background", pipeline_tryon.restore_background)
     recording("lock_region", pipeline_tryon.lock_region)
+    hips = hip_row(person.keypoints)
+    assert hips is not None and 0 < hips < person.image.shape[0]
     for category in ("upper", "lower", "full"):
         prepared = tiny_pipe.prepare(person, category, height=SIZE, width=SIZE)
         seen.clear()
         run_lock(tiny_pipe, prepared, garment_colour="navy")
         calls = dict(seen)
         if category in HOLE_CATEGORIES:
-            # the holes at the middle of the tolerance, kept by the restore, locked
-            assert (
-                calls["garment_holes"]["below"] == sum(tiny_pipe.defaults.background_tolerance) / 2
-            )
+            # the holes below the hips, at the middle of the tolerance, kept and locked
+            middle = sum(tiny_pipe.defaults.background_tolerance) / 2
+            assert calls["garment_holes"]["below"] == middle
+            assert calls["garment_holes"]["from_row"] == hips
             assert calls["restore_background"]["keep"] is not None
             assert calls["lock_region"]["holes"] is calls["restore_background"]["keep"]
         else:

@@ -136,6 +136,15 @@ def _point(keypoints: np.ndarray, name: str) -> np.ndarray | None:
     return kp[:2].astype(np.float64) if kp[2] >= VISIBILITY_THRESHOLD else None
 
 
+def hip_row(keypoints: np.ndarray) -> float | None:
+    """The hip line's row in pixels: the mean row of the visible hip keypoints (visibility >=
+    :data:`VISIBILITY_THRESHOLD`), or None when neither hip is visible. ``keypoints``:
+    ``(17, 3)`` COCO-17."""
+    hips = [_point(keypoints, f"{side}_hip") for side in ("left", "right")]
+    rows = [float(p[1]) for p in hips if p is not None]
+    return sum(rows) / len(rows) if rows else None
+
+
 def _pair(keypoints: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray] | None:
     left, right = _point(keypoints, f"left_{name}"), _point(keypoints, f"right_{name}")
     return None if left is None or right is None else (left, right)

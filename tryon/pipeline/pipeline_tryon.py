@@ -36,7 +36,7 @@ from diffusers.utils.torch_utils import randn_tensor
 from PIL import Image
 
 from tryon.analysis import PersonAnalysis
-from tryon.analysis.agnostic import kept_top
+from tryon.analysis.agnostic import hip_row, kept_top
 from tryon.body import REGION_INDEX, check_category
 from tryon.models.layout import UNetInputLayout, layout_for
 from tryon.models.matcher import GarmentTextMatcher
@@ -166,8 +166,8 @@ class PreparedPerson:
         (``(low, high)`` ΔE*ab), the photo's background first comes back on :attr:`plate`
         where the render is close to it (:func:`restore_background`), except, for a garment
         of :data:`~tryon.pipeline.composite.HOLE_CATEGORIES`, in the patches the render walls
-        in (:func:`~tryon.pipeline.composite.garment_holes`: holes in a skirt drawn over the
-        background, which the locks then act on too). With ``lock``, the
+        in below the hips (:func:`~tryon.pipeline.composite.garment_holes`: holes in a skirt
+        drawn over the background, which the locks then act on too). With ``lock``, the
         garment's base colour (and a print's colour, when it names one) is then locked to it
         (:func:`tryon.pipeline.colour_lock.lock_garment`) on the mask off the plate and on the
         plate pixels where the render drew over the background
@@ -176,9 +176,12 @@ class PreparedPerson:
         generated = paste_crop(photo, crop, self.box)
         holes = None
         if background_tolerance is not None:
-            if self.category in HOLE_CATEGORIES:  # a skirt's mask encloses no background
+            hips = hip_row(self.analysis.keypoints)
+            if self.category in HOLE_CATEGORIES and hips is not None:
                 middle = sum(background_tolerance) / 2.0
-                holes = garment_holes(generated, photo, self.plate, self.mask, below=middle)
+                holes = garment_holes(
+                    generated, photo, self.plate, self.mask, below=middle, from_row=hips
+                )
             generated = restore_background(
                 generated, photo, self.plate, background_tolerance, keep=holes
             )
