@@ -11,6 +11,9 @@ model may leave a haze instead of the scene. :func:`restore_background` is a dif
 against that plate (difference keying, the compositing technique that separates a subject from
 a known clean background): where the render is close to the photo's background, the photo's
 pixel comes back; where it differs (the new garment or a limb drawn there), the render stays.
+A patch near the background that the render walls in on every side, below the hips of a skirt
+or dress, is a hole in a garment drawn over the wall (a pale stripe), not the wall:
+:func:`garment_holes` finds those, and the restore keeps the render there.
 """
 
 from __future__ import annotations

@@ -176,7 +176,7 @@ class PreparedPerson:
         generated = paste_crop(photo, crop, self.box)
         holes = None
         if background_tolerance is not None:
-            hips = hip_row(self.analysis.keypoints)
+            hips = hip_row(self.analysis.keypoints)  # above them: gaps between arm and body
             if self.category in HOLE_CATEGORIES and hips is not None:
                 middle = sum(background_tolerance) / 2.0
                 holes = garment_holes(
