@@ -27,6 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tryon.analysis.agnostic import hip_row  # noqa: E402
 from tryon.evaluation.harness import world_samples  # noqa: E402
 from tryon.pipeline import TryOnPipeline  # noqa: E402
 from tryon.pipeline.colour_lock import lock_colour, lock_garment, lock_target  # noqa: E402
@@ -47,6 +48,7 @@ def main() -> None:
     pipe.set_progress_bar_config(disable=True)
     cases = []  # (render at photo size, region, lock target, skin tone)
     regions = []  # (render, photo, mask, plate): what lock_region reads
+    hips = []  # the hip line's row of each (0 when no hip is visible)
     for sample in world_samples("val", 20 * args.n, seed=0):
         target = lock_target(sample.prompt)
         if target is None or target.print is None:
@@ -65,6 +67,7 @@ def main() -> None:
         region = lock_region(render, photo, prepared.mask, prepared.plate)
         cases.append((render, region, target, prepared.skin))
         regions.append((render, photo, prepared.mask, prepared.plate))
+        hips.append(hip_row(prepared.analysis.keypoints) or 0.0)
         if len(cases) == args.n:
             break
 
@@ -89,8 +92,12 @@ def main() -> None:
     region_ms = timed(lock_region, regions)
     tolerance = pipe.defaults.background_tolerance
     restore_ms = timed(lambda r, p, m, pl: restore_background(r, p, pl, tolerance), regions)
-    holes = [garment_holes(r, p, pl, m, sum(tolerance) / 2.0) for r, p, m, pl in regions]
-    holes_ms = timed(lambda r, p, m, pl: garment_holes(r, p, pl, m, sum(tolerance) / 2.0), regions)
+    middle = sum(tolerance) / 2.0
+    with_hips = [(*case, hip) for case, hip in zip(regions, hips, strict=True)]
+    holes = [garment_holes(r, p, pl, m, middle, from_row=h) for r, p, m, pl, h in with_hips]
+    holes_ms = timed(
+        lambda r, p, m, pl, h: garment_holes(r, p, pl, m, middle, from_row=h), with_hips
+    )
     keep_ms = timed(
         lambda r, p, m, pl, h: restore_background(r, p, pl, tolerance, keep=h),
         [(*case, h) for case, h in zip(regions, holes, strict=True)],
@@ -108,8 +115,8 @@ def main() -> None:
     print("|---|---:|---:|")
     rows = (
         ("background restore", restore_ms),
-        ("the garment's holes (lower garments)", holes_ms),
-        ("background restore keeping them (lower garments)", keep_ms),
+        ("the garment's holes below the hips (skirts and dresses)", holes_ms),
+        ("background restore keeping them (skirts and dresses)", keep_ms),
         ("lock region (mask, plate pixels drawn over)", region_ms),
         ("base lock alone", base),
         ("print lock + base lock", both),
